@@ -1,0 +1,19 @@
+"""sktransfer: transfer learning and domain adaptation as scikit-learn estimators.
+
+The domain data contract every estimator follows is in :mod:`sktransfer.domain`.
+Importing this package changes no global state and does not import torch.
+"""
+
+from . import domain
+from .alignment import CORAL
+from .domain import make_sample_domain, mask_target_labels
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "CORAL",
+    "domain",
+    "make_sample_domain",
+    "mask_target_labels",
+    "__version__",
+]

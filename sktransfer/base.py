@@ -1,0 +1,361 @@
+"""Base class of every domain adapter: the template method that applies the
+domain data contract (:mod:`sktransfer.domain`), fits the adaptation and
+trains the wrapped scikit-learn estimator on the adapted labelled rows."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    TransformerMixin,
+    clone,
+    is_classifier,
+    is_regressor,
+)
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import get_tags
+from sklearn.utils._metadata_requests import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_method_params,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
+
+from .domain import DomainData, infer_sample_domain, labelled_mask
+
+__all__ = ["BaseAdapter", "AlignmentTransformerMixin"]
+
+
+def _estimator_has(attr):
+    """``available_if`` check: the wrapped (fitted, else unfitted) estimator
+    has ``attr``."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return self.estimator is not None and hasattr(self.estimator, attr)
+
+    return check
+
+
+class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
+    """Template for domain adapters wrapping a scikit-learn estimator.
+
+    ``fit`` runs, in order:
+
+    1. input validation (``X`` finite, ``y`` and ``sample_domain`` checked,
+       domains inferred as :mod:`sktransfer.domain` says), raising before
+       any heavy work;
+    2. :meth:`_check_adapter` -- the subclass's own checks (kernel memory,
+       ``sample_weight`` support, hyperparameters), still before heavy work;
+    3. :meth:`_fit_adapter` -- the adaptation itself (weights, a map, an
+       embedding) learnt from source and target rows; it returns the adapted
+       training rows, so that no embedding is computed twice;
+    4. a clone of ``estimator`` is fitted on the adapted labelled rows
+       (labelled source rows and any labelled target rows), weighted by
+       :meth:`_training_weights`.
+
+    Prediction methods adapt ``X`` (every row is a target row unless
+    ``sample_domain`` says otherwise) and delegate to the fitted estimator.
+
+    Subclasses set ``_requires_estimator``, ``_accept_sparse`` and implement
+    the three hooks.
+    """
+
+    _requires_estimator = True
+    _accept_sparse = False
+
+    # ----------------------------------------------------------------- hooks
+    def _check_adapter(self, data):
+        """Validate hyperparameters and data-dependent limits; no heavy work."""
+
+    def _fit_adapter(self, data):
+        """Learn the adaptation from ``data`` (a :class:`DomainData`) and
+        return the adapted rows of ``data.X`` (all of them, in order)."""
+        raise NotImplementedError
+
+    def _adapt(self, X, sample_domain):
+        """Rows of ``X`` as the downstream estimator sees them."""
+        return X
+
+    def _training_weights(self, data):
+        """Per-row weights of the training rows of ``data`` (or ``None``)."""
+        return None
+
+    # ------------------------------------------------------------ utilities
+    def _task(self):
+        if self.estimator is not None:
+            if is_classifier(self.estimator):
+                return "classification"
+            if is_regressor(self.estimator):
+                return "regression"
+        return "auto"
+
+    def _validate_X_y(self, X, y):
+        if y is None:
+            X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
+                              dtype=np.float64, reset=True)
+            return X, None
+        X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
+                          dtype=np.float64, reset=True)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError(
+                f"y must be one-dimensional (one label per row), got shape {y.shape}."
+            )
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[0]} rows but y has {y.shape[0]} labels; give one "
+                "label per row (masked for unlabelled rows)."
+            )
+        task = self._task()
+        if task == "regression" or (task == "auto" and y.dtype.kind == "f"):
+            if y.dtype.kind not in "fiub":
+                raise ValueError(f"A regression target must be numeric, got dtype {y.dtype}.")
+            y = y.astype(np.float64)
+            if np.isinf(y).any():
+                raise ValueError("y contains infinity; mark unlabelled rows with NaN.")
+        return X, y
+
+    def _validate_fit(self, X, y, sample_domain):
+        if self.estimator is None and self._requires_estimator:
+            raise ValueError(
+                f"{type(self).__name__} needs an estimator to train on the adapted "
+                "rows, e.g. "
+                f"{type(self).__name__}(LogisticRegression())."
+            )
+        if self.estimator is not None and not (
+            hasattr(self.estimator, "fit") and hasattr(self.estimator, "get_params")
+        ):
+            raise ValueError(
+                f"estimator must be a scikit-learn estimator, got {self.estimator!r}."
+            )
+        X, y = self._validate_X_y(X, y)
+        if self.estimator is not None and y is None and sample_domain is None:
+            raise ValueError(
+                "y is required: pass the labels with the target rows masked (-1 for "
+                "classification, NaN for regression)."
+            )
+        if self.estimator is not None and y is None:
+            raise ValueError("y is required to train the estimator.")
+        return DomainData.from_fit(
+            X, y, sample_domain, task=self._task(),
+            require_labels=self.estimator is not None,
+        )
+
+    def _route_fit_params(self, fit_params):
+        if _routing_enabled():
+            return dict(process_routing(self, "fit", **fit_params).estimator.fit)
+        return fit_params
+
+    def _validate_predict(self, X, sample_domain):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
+                          dtype=np.float64, reset=False)
+        sd = infer_sample_domain(None, sample_domain, n_samples=X.shape[0],
+                                 purpose="predict")
+        return X, sd
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None, sample_domain=None, **fit_params):
+        """Fit the adaptation and the wrapped estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Source and target rows stacked.
+        y : array-like of shape (n_samples,)
+            Labels; unlabelled rows masked with ``-1`` (classification) or
+            ``NaN`` (regression).
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain of each row: positive for source, negative for target.
+            Without it, labelled rows are source and unlabelled rows target.
+        **fit_params : dict
+            Passed to the wrapped estimator's ``fit`` (sliced to its training
+            rows); with metadata routing enabled, routed as requested.
+            ``sample_weight`` is multiplied into the adaptation's weights.
+
+        Returns
+        -------
+        self : object
+        """
+        self._fit(X, y, sample_domain, fit_params)
+        return self
+
+    def _fit(self, X, y, sample_domain, fit_params):
+        """Fit and return the :class:`DomainData` and its adapted rows."""
+        data = self._validate_fit(X, y, sample_domain)
+        fit_params = self._route_fit_params(fit_params)
+        self._check_adapter(data)
+        X_adapted = self._fit_adapter(data)
+        if self.estimator is not None:
+            rows = np.flatnonzero(data.train)
+            params = _check_method_params(data.X, fit_params, indices=rows)
+            weights = self._training_weights(data)
+            if weights is not None:
+                weights = np.asarray(weights, dtype=np.float64)[rows]
+                if params.get("sample_weight") is not None:
+                    weights = weights * np.asarray(params["sample_weight"], np.float64)
+                params["sample_weight"] = weights
+            self.estimator_ = clone(self.estimator).fit(
+                X_adapted[rows], data.y[rows], **params
+            )
+        return data, X_adapted
+
+    def _require_sample_weight(self):
+        """Raise if the wrapped estimator cannot take ``sample_weight``."""
+        est = self.estimator
+        if est is None:
+            return
+        if not has_fit_parameter(est, "sample_weight"):
+            raise ValueError(
+                f"{type(self).__name__} trains the estimator with per-row weights, "
+                f"but {type(est).__name__}.fit does not accept sample_weight. Use an "
+                "estimator that does (e.g. LogisticRegression, SVC, Ridge, "
+                "DecisionTreeClassifier) or put the weighted step last in a Pipeline "
+                "and wrap that step."
+            )
+
+    # ------------------------------------------------------------- predict
+    @available_if(_estimator_has("predict"))
+    def predict(self, X, sample_domain=None):
+        """Predict with the fitted estimator on the adapted rows.
+
+        Every row is a target row unless ``sample_domain`` says otherwise; one
+        prediction is returned per row.
+        """
+        X, sd = self._validate_predict(X, sample_domain)
+        return self.estimator_.predict(self._adapt(X, sd))
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities of the fitted estimator on the adapted rows."""
+        X, sd = self._validate_predict(X, sample_domain)
+        return self.estimator_.predict_proba(self._adapt(X, sd))
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, sample_domain=None):
+        """Log class probabilities of the fitted estimator on the adapted rows."""
+        X, sd = self._validate_predict(X, sample_domain)
+        return self.estimator_.predict_log_proba(self._adapt(X, sd))
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, sample_domain=None):
+        """Decision function of the fitted estimator on the adapted rows."""
+        X, sd = self._validate_predict(X, sample_domain)
+        return self.estimator_.decision_function(self._adapt(X, sd))
+
+    @available_if(_estimator_has("predict"))
+    def score(self, X, y, sample_domain=None, sample_weight=None):
+        """Accuracy (classifier) or R^2 (regressor) on the labelled rows.
+
+        Rows with masked labels are left out of the score. When ``y`` has
+        masked labels and no ``sample_domain`` is given, ``(X, y)`` is taken
+        to be a held-out part of a training set (a cross-validation fold):
+        domains are inferred as at fit, so the score is the validation score
+        on the held-out labelled source rows. This is the default score of
+        ``GridSearchCV`` on masked labels; the label-free scorers of
+        :mod:`sktransfer` (planned) are better estimates of target accuracy.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
+                          dtype=np.float64, reset=False)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        task = self._task()
+        sd = infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
+                                 purpose="score", task=task)
+        keep = labelled_mask(y, task=task)
+        if not keep.any():
+            raise ValueError(
+                "score needs labelled rows, but every label in y is masked; score "
+                "with a label-free criterion instead, or pass labelled rows."
+            )
+        y_pred = self.estimator_.predict(self._adapt(X[keep], sd[keep]))
+        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        y_true = y[keep]
+        if task == "regression":
+            return r2_score(y_true.astype(np.float64), y_pred, sample_weight=sw)
+        return accuracy_score(y_true, y_pred, sample_weight=sw)
+
+    @property
+    def classes_(self):
+        """Class labels of the fitted classifier."""
+        check_is_fitted(self)
+        return self.estimator_.classes_
+
+    # --------------------------------------------------- sklearn machinery
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "n_features_in_") and (
+            self.estimator is None or hasattr(self, "estimator_")
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._accept_sparse
+        tags.input_tags.allow_nan = False
+        if self.estimator is not None:
+            inner = get_tags(self.estimator)
+            tags.estimator_type = inner.estimator_type
+            tags.classifier_tags = inner.classifier_tags
+            tags.regressor_tags = inner.regressor_tags
+            tags.target_tags.required = True
+            tags.target_tags.single_output = True
+            tags.target_tags.multi_output = False
+        return tags
+
+    def get_metadata_routing(self):
+        """Route ``fit``/``predict``/``score`` metadata to the estimator."""
+        router = MetadataRouter(owner=self).add_self_request(self)
+        if self.estimator is not None:
+            router.add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping()
+                .add(caller="fit", callee="fit")
+                .add(caller="predict", callee="predict")
+                .add(caller="score", callee="score"),
+            )
+        return router
+
+
+class AlignmentTransformerMixin(TransformerMixin):
+    """``transform``/``fit_transform`` for the feature-alignment adapters.
+
+    A feature-alignment adapter is a transformer too: ``transform`` returns the
+    adapted rows (every row a target row unless ``sample_domain`` says
+    otherwise) and ``fit_transform`` the adapted training rows with their
+    fit-time domains.
+    """
+
+    def transform(self, X, sample_domain=None):
+        """Adapted rows, one per row of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domains of the rows; by default all rows are target rows.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_out)
+        """
+        X, sd = self._validate_predict(X, sample_domain)
+        return self._adapt(X, sd)
+
+    def fit_transform(self, X, y=None, sample_domain=None, **fit_params):
+        """Fit, then return the adapted training rows (source rows adapted as
+        source rows)."""
+        _, X_adapted = self._fit(X, y, sample_domain, fit_params)
+        return X_adapted

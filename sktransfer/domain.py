@@ -1,0 +1,301 @@
+"""The domain data contract: how source and target rows enter every estimator.
+
+This module is the single place where sktransfer decides which rows of a data
+set are *source* rows, which are *target* rows and which carry a label. Every
+estimator, scorer, splitter and benchmark of the package goes through it; when
+the contract changes it changes here (and in ``docs/contract.md``).
+
+The contract
+------------
+* ``X`` stacks the rows of every domain in one array, DataFrame or (where the
+  method allows it) sparse matrix.
+* ``y`` holds the labels. An unlabelled row is marked ``-1`` for classification
+  (scikit-learn's semi-supervised convention) and ``NaN`` for regression.
+  ``NaN`` (or ``None`` in an object array) also marks an unlabelled row of a
+  classification target. A classification problem whose genuine classes
+  include ``-1`` must be recoded before use.
+* ``sample_domain`` (optional fit parameter): one integer per row; positive
+  integers are source domains, negative integers target domains; ``0``, a
+  non-integer value or a wrong length is an error. Without it, unlabelled rows
+  form the target domain (``-1``) and labelled rows the source domain (``1``).
+* At ``predict`` / ``transform`` time every row is a target row unless
+  ``sample_domain`` says otherwise. At ``score`` time the same holds, with one
+  exception: a ``y`` that contains masked labels is a held-out part of a
+  training set (a cross-validation fold), so its domains are inferred exactly
+  as at fit time.
+* Nothing is ever dropped silently from an output: ``predict`` and
+  ``transform`` return one row per input row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+
+__all__ = [
+    "MASKED_LABEL",
+    "DEFAULT_SOURCE",
+    "DEFAULT_TARGET",
+    "DomainData",
+    "check_sample_domain",
+    "labelled_mask",
+    "infer_sample_domain",
+    "make_sample_domain",
+    "mask_target_labels",
+]
+
+#: Label that marks an unlabelled row of a classification target.
+MASKED_LABEL = -1
+#: Domain given to labelled rows when ``sample_domain`` is not passed.
+DEFAULT_SOURCE = 1
+#: Domain given to unlabelled rows (and to every row at predict time).
+DEFAULT_TARGET = -1
+
+_TASKS = ("classification", "regression", "auto")
+
+
+def labelled_mask(y, *, task="auto"):
+    """Boolean mask of the rows of ``y`` that carry a label.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels, with unlabelled rows masked as the contract says.
+    task : {"classification", "regression", "auto"}, default="auto"
+        ``"classification"``: ``-1``, ``NaN`` and ``None`` mark unlabelled
+        rows. ``"regression"``: only ``NaN`` does. ``"auto"`` (used when no
+        estimator tells the task, e.g. a transformer): ``NaN`` and ``None``
+        always, and ``-1`` when ``y`` has an integer, boolean or object dtype.
+
+    Returns
+    -------
+    mask : ndarray of bool of shape (n_samples,)
+    """
+    if task not in _TASKS:
+        raise ValueError(f"task must be one of {_TASKS}, got {task!r}.")
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must be one-dimensional (one label per row), got shape {y.shape}."
+        )
+    if y.dtype.kind == "f":
+        unlabelled = np.isnan(y)
+        if task == "classification":
+            unlabelled |= y == MASKED_LABEL
+        return ~unlabelled
+    if y.dtype.kind in "iub":
+        if task == "regression":
+            return np.ones(y.shape, dtype=bool)
+        return y != MASKED_LABEL
+    if y.dtype.kind == "O":
+        unlabelled = np.array(
+            [
+                v is None
+                or (isinstance(v, float) and np.isnan(v))
+                or (task != "regression" and _is_masked_scalar(v))
+                for v in y
+            ],
+            dtype=bool,
+        )
+        return ~unlabelled
+    # strings and other dtypes carry no masked value
+    return np.ones(y.shape, dtype=bool)
+
+
+def _is_masked_scalar(v):
+    return (
+        isinstance(v, (Integral, float, np.number))
+        and not isinstance(v, bool)
+        and v == MASKED_LABEL
+    )
+
+
+def check_sample_domain(sample_domain, n_samples):
+    """Validate a ``sample_domain`` vector and return it as an int array.
+
+    Raises a ``ValueError`` naming the problem for a wrong length, a
+    non-integer value, or the reserved value ``0``.
+    """
+    sd = np.asarray(sample_domain)
+    if sd.ndim != 1:
+        raise ValueError(
+            "sample_domain must be a 1-d array with one integer per row, got "
+            f"an array of shape {sd.shape}."
+        )
+    if sd.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_domain has {sd.shape[0]} entries but X has {n_samples} rows; "
+            "give one domain label per row (positive: source, negative: target)."
+        )
+    if sd.dtype.kind == "f":
+        if not np.all(np.isfinite(sd)) or np.any(sd != np.round(sd)):
+            raise ValueError(
+                "sample_domain must hold integers (positive: source, negative: "
+                "target); it has non-integer or non-finite values."
+            )
+        sd = sd.astype(np.int64)
+    elif sd.dtype.kind not in "iu":
+        raise ValueError(
+            "sample_domain must hold integers (positive: source, negative: target), "
+            f"got dtype {sd.dtype}."
+        )
+    sd = sd.astype(np.int64, copy=True)
+    if np.any(sd == 0):
+        raise ValueError(
+            "sample_domain contains 0, which is not a domain: use positive "
+            "integers for source domains and negative integers for target domains."
+        )
+    return sd
+
+
+def infer_sample_domain(y=None, sample_domain=None, *, n_samples, purpose="fit",
+                        task="auto"):
+    """Return the domain of every row as the contract decides it.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or None
+        Labels with unlabelled rows masked.
+    sample_domain : array-like of shape (n_samples,) or None
+        Explicit domains; validated with :func:`check_sample_domain`.
+    n_samples : int
+        Number of rows of ``X``.
+    purpose : {"fit", "predict", "score"}
+        ``"fit"``: without ``sample_domain``, labelled rows are source and
+        unlabelled rows target (``y`` is then required). ``"predict"``: every
+        row is a target row. ``"score"``: as ``"predict"``, unless ``y`` has
+        masked labels, in which case as ``"fit"``.
+    task : {"classification", "regression", "auto"}
+        How masked labels are recognised; see :func:`labelled_mask`.
+
+    Returns
+    -------
+    sample_domain : ndarray of int64 of shape (n_samples,)
+    """
+    if sample_domain is not None:
+        return check_sample_domain(sample_domain, n_samples)
+    if purpose == "predict" or y is None and purpose == "score":
+        return np.full(n_samples, DEFAULT_TARGET, dtype=np.int64)
+    if purpose not in ("fit", "score"):
+        raise ValueError(f"purpose must be 'fit', 'predict' or 'score', got {purpose!r}.")
+    if y is None:
+        raise ValueError(
+            "Cannot tell source rows from target rows: pass y with the target "
+            "labels masked (-1 for classification, NaN for regression) or pass "
+            "sample_domain (positive integers: source, negative: target)."
+        )
+    labelled = labelled_mask(y, task=task)
+    if purpose == "score" and labelled.all():
+        return np.full(n_samples, DEFAULT_TARGET, dtype=np.int64)
+    return np.where(labelled, DEFAULT_SOURCE, DEFAULT_TARGET).astype(np.int64)
+
+
+def make_sample_domain(n_source, n_target):
+    """``sample_domain`` for ``np.vstack([Xs, Xt])``: ``n_source`` ones then
+    ``n_target`` minus ones."""
+    return np.r_[
+        np.full(int(n_source), DEFAULT_SOURCE, dtype=np.int64),
+        np.full(int(n_target), DEFAULT_TARGET, dtype=np.int64),
+    ]
+
+
+def mask_target_labels(y, sample_domain, *, task="classification"):
+    """Return a copy of ``y`` with the labels of every target row masked.
+
+    The input is never modified. Classification labels become ``-1`` (the
+    array is cast to a signed type or ``object`` when needed); regression
+    labels become ``NaN``.
+    """
+    y = np.asarray(y)
+    sd = check_sample_domain(sample_domain, y.shape[0])
+    target = sd < 0
+    if task == "regression":
+        out = y.astype(np.float64, copy=True)
+        out[target] = np.nan
+        return out
+    if y.dtype.kind in "iu":
+        out = y.astype(np.result_type(y.dtype, np.int8), copy=True)
+    elif y.dtype.kind == "f":
+        out = y.astype(np.float64, copy=True)
+    else:
+        out = y.astype(object, copy=True)
+    out[target] = MASKED_LABEL
+    return out
+
+
+@dataclass(frozen=True)
+class DomainData:
+    """Rows of a fit call sorted out by the contract.
+
+    Attributes
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) or None
+    sample_domain : ndarray of int64 of shape (n_samples,)
+    labelled : ndarray of bool of shape (n_samples,)
+    """
+
+    X: object
+    y: object
+    sample_domain: np.ndarray
+    labelled: np.ndarray
+
+    @property
+    def is_source(self):
+        return self.sample_domain > 0
+
+    @property
+    def is_target(self):
+        return self.sample_domain < 0
+
+    @property
+    def train(self):
+        """Rows the downstream estimator is trained on: every labelled row."""
+        return self.labelled
+
+    @classmethod
+    def from_fit(cls, X, y, sample_domain, *, task, require_labels=True,
+                 n_classes_min=2):
+        """Apply the fit-time contract and its checks to validated ``X``, ``y``.
+
+        Raises ``ValueError`` for no source rows, no target rows, no labelled
+        source row, or (classification) fewer than ``n_classes_min`` classes
+        among the labelled rows.
+        """
+        n = X.shape[0]
+        sd = infer_sample_domain(y, sample_domain, n_samples=n, purpose="fit", task=task)
+        if y is None:
+            labelled = np.zeros(n, dtype=bool)
+        else:
+            labelled = labelled_mask(y, task=task)
+        data = cls(X=X, y=y, sample_domain=sd, labelled=labelled)
+        how = (
+            "pass sample_domain with negative integers for target rows"
+            if sample_domain is not None
+            else "mask the labels of the target rows (-1 for classification, NaN "
+            "for regression) or pass sample_domain (negative integers: target)"
+        )
+        if not data.is_target.any():
+            raise ValueError(f"No target rows in the data: {how}.")
+        if not data.is_source.any():
+            raise ValueError(
+                "No source rows in the data: every row is a target row. Give the "
+                "labelled source rows a label (or a positive sample_domain)."
+            )
+        if require_labels:
+            if not (labelled & data.is_source).any():
+                raise ValueError(
+                    "No labelled source row: the estimator needs labelled source "
+                    "rows to learn from."
+                )
+            if task == "classification":
+                classes = np.unique(y[labelled])
+                if classes.shape[0] < n_classes_min:
+                    raise ValueError(
+                        f"The labelled rows hold {classes.shape[0]} class(es) "
+                        f"({classes.tolist()}); a classifier needs at least "
+                        f"{n_classes_min}. Check that the labels are not all masked."
+                    )
+        return data

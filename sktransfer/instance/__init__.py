@@ -1,0 +1,1 @@
+"""Instance reweighting: weight source rows so that they look like target rows."""
