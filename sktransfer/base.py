@@ -22,9 +22,11 @@ from sklearn.utils._metadata_requests import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_method_params,
     check_is_fitted,
+    column_or_1d,
     has_fit_parameter,
     validate_data,
 )
@@ -100,19 +102,11 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         return "auto"
 
     def _validate_X_y(self, X, y):
-        if y is None:
-            X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
-                              dtype=np.float64, reset=True)
-            return X, None
         X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
-                          dtype=np.float64, reset=True)
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        if y.ndim != 1:
-            raise ValueError(
-                f"y must be one-dimensional (one label per row), got shape {y.shape}."
-            )
+                          dtype=np.float64, ensure_min_samples=2, reset=True)
+        if y is None:
+            return X, None
+        y = column_or_1d(y, warn=True)
         if y.shape[0] != X.shape[0]:
             raise ValueError(
                 f"X has {X.shape[0]} rows but y has {y.shape[0]} labels; give one "
@@ -121,18 +115,23 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         task = self._task()
         if task == "regression" or (task == "auto" and y.dtype.kind == "f"):
             if y.dtype.kind not in "fiub":
-                raise ValueError(f"A regression target must be numeric, got dtype {y.dtype}.")
+                raise ValueError(
+                    f"Unknown label type: a regression target must be numeric, got "
+                    f"dtype {y.dtype}."
+                )
             y = y.astype(np.float64)
             if np.isinf(y).any():
                 raise ValueError("y contains infinity; mark unlabelled rows with NaN.")
+        elif task == "classification":
+            check_classification_targets(y[labelled_mask(y, task=task)])
         return X, y
 
     def _validate_fit(self, X, y, sample_domain):
+        name = type(self).__name__
         if self.estimator is None and self._requires_estimator:
             raise ValueError(
-                f"{type(self).__name__} needs an estimator to train on the adapted "
-                "rows, e.g. "
-                f"{type(self).__name__}(LogisticRegression())."
+                f"{name} needs an estimator to train on the adapted rows, e.g. "
+                f"{name}(LogisticRegression())."
             )
         if self.estimator is not None and not (
             hasattr(self.estimator, "fit") and hasattr(self.estimator, "get_params")
@@ -141,13 +140,12 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
                 f"estimator must be a scikit-learn estimator, got {self.estimator!r}."
             )
         X, y = self._validate_X_y(X, y)
-        if self.estimator is not None and y is None and sample_domain is None:
-            raise ValueError(
-                "y is required: pass the labels with the target rows masked (-1 for "
-                "classification, NaN for regression)."
-            )
         if self.estimator is not None and y is None:
-            raise ValueError("y is required to train the estimator.")
+            raise ValueError(
+                f"{name} requires y to be passed, but the target y is None: pass the "
+                "labels, with the target rows masked (-1 for classification, NaN for "
+                "regression)."
+            )
         return DomainData.from_fit(
             X, y, sample_domain, task=self._task(),
             require_labels=self.estimator is not None,
@@ -270,9 +268,7 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
                           dtype=np.float64, reset=False)
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+        y = column_or_1d(y, warn=True)
         task = self._task()
         sd = infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
                                  purpose="score", task=task)
