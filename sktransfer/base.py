@@ -225,6 +225,10 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
             )
 
     # ------------------------------------------------------------- predict
+    def _delegate(self, method, X, sample_domain):
+        X, sd = self._validate_predict(X, sample_domain)
+        return getattr(self.estimator_, method)(self._adapt(X, sd))
+
     @available_if(_estimator_has("predict"))
     def predict(self, X, sample_domain=None):
         """Predict with the fitted estimator on the adapted rows.
@@ -232,26 +236,22 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         Every row is a target row unless ``sample_domain`` says otherwise; one
         prediction is returned per row.
         """
-        X, sd = self._validate_predict(X, sample_domain)
-        return self.estimator_.predict(self._adapt(X, sd))
+        return self._delegate("predict", X, sample_domain)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X, sample_domain=None):
         """Class probabilities of the fitted estimator on the adapted rows."""
-        X, sd = self._validate_predict(X, sample_domain)
-        return self.estimator_.predict_proba(self._adapt(X, sd))
+        return self._delegate("predict_proba", X, sample_domain)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, sample_domain=None):
         """Log class probabilities of the fitted estimator on the adapted rows."""
-        X, sd = self._validate_predict(X, sample_domain)
-        return self.estimator_.predict_log_proba(self._adapt(X, sd))
+        return self._delegate("predict_log_proba", X, sample_domain)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X, sample_domain=None):
         """Decision function of the fitted estimator on the adapted rows."""
-        X, sd = self._validate_predict(X, sample_domain)
-        return self.estimator_.decision_function(self._adapt(X, sd))
+        return self._delegate("decision_function", X, sample_domain)
 
     @available_if(_estimator_has("predict"))
     def score(self, X, y, sample_domain=None, sample_weight=None):
