@@ -205,10 +205,22 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
                 if params.get("sample_weight") is not None:
                     weights = weights * np.asarray(params["sample_weight"], np.float64)
                 params["sample_weight"] = weights
+            if params.get("sample_weight") is not None:
+                self._check_weighted_classes(data.y[rows], params["sample_weight"])
             self.estimator_ = clone(self.estimator).fit(
                 X_adapted[rows], data.y[rows], **params
             )
         return data, X_adapted
+
+    def _check_weighted_classes(self, y, weights):
+        if self._task() == "classification":
+            classes = np.unique(y[np.asarray(weights) > 0])
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    f"After sample_weight, the rows with a positive weight hold "
+                    f"{classes.shape[0]} class(es); a classifier needs at least 2. "
+                    "Check the sample_weight passed to fit."
+                )
 
     def _require_sample_weight(self):
         """Raise if the wrapped estimator cannot take ``sample_weight``."""

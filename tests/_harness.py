@@ -14,7 +14,7 @@ own code, unchanged.
 import numpy as np
 from sklearn.utils.validation import _num_samples
 
-from sktransfer import CORAL
+from sktransfer import CORAL, KMM, TCA
 
 
 def alternating_domains(n_samples):
@@ -29,11 +29,21 @@ class _SuppliesDomains:
             sample_domain = alternating_domains(_num_samples(X))
         return super().fit(X, y, sample_domain=sample_domain, **fit_params)
 
+
+class _SuppliesDomainsTransformer(_SuppliesDomains):
     def fit_transform(self, X, y=None, sample_domain=None, **fit_params):
         if sample_domain is None:
             sample_domain = alternating_domains(_num_samples(X))
         return super().fit_transform(X, y, sample_domain=sample_domain, **fit_params)
 
 
-class CheckedCORAL(_SuppliesDomains, CORAL):
+class CheckedCORAL(_SuppliesDomainsTransformer, CORAL):
+    pass
+
+
+class CheckedKMM(_SuppliesDomains, KMM):
+    pass
+
+
+class CheckedTCA(_SuppliesDomainsTransformer, TCA):
     pass
