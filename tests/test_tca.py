@@ -50,7 +50,7 @@ def kernel_matrix(X, kernel):
 def fit_kernel_path(X, sd, kernel, solver, m=4, **kw):
     params = dict(kernel="rbf", gamma=GAMMA) if kernel == "rbf" else dict(kernel=linear_kernel)
     tca = TCA(n_components=m, mu=MU, eigen_solver=solver, random_state=0,
-              scale_components=False, **params, **kw)
+              scale_components="none", **params, **kw)
     return tca, tca.fit_transform(X, sample_domain=sd)
 
 
@@ -115,7 +115,7 @@ def test_linear_fast_path_equals_kernel_path(collinear):
     X, sd = make_data(offset=4.0)
     if collinear:  # singular X'X: no inverse of it may be needed
         X = np.c_[X, X[:, 0] - 2 * X[:, 2]]
-    fast = TCA(n_components=4, mu=MU, scale_components=False)
+    fast = TCA(n_components=4, mu=MU, scale_components="none")
     Zf = fast.fit_transform(X, sample_domain=sd)
     slow, Zs = fit_kernel_path(X, sd, "linear", "dense")
     assert fast.solver_ == "primal" and not hasattr(fast, "dual_coef_")
@@ -167,7 +167,7 @@ def test_transform_training_rows_gives_training_embedding(params):
 def test_nystroem_with_all_rows_as_landmarks_is_exact():
     X, sd = make_data()
     exact, Ze = fit_kernel_path(X, sd, "rbf", "dense")
-    approx = TCA(n_components=4, mu=MU, kernel="rbf", gamma=GAMMA, scale_components=False,
+    approx = TCA(n_components=4, mu=MU, kernel="rbf", gamma=GAMMA, scale_components="none",
                  approximation="nystroem", n_landmarks=X.shape[0], random_state=0)
     Za = approx.fit_transform(X, sample_domain=sd)
     np.testing.assert_allclose(approx.eigenvalues_, exact.eigenvalues_, rtol=1e-6)
@@ -189,20 +189,28 @@ def test_random_state_makes_low_rank_mode_deterministic():
 def test_scaling(params):
     X, sd = make_data()
     n = X.shape[0]
-    scaled = TCA(n_components=3, random_state=0, **params)
+    scaled = TCA(n_components=3, random_state=0, scale_components="unit", **params)
     Z = scaled.fit_transform(X, sample_domain=sd)
-    assert scaled.embedding_scale_ == pytest.approx(np.sqrt(n))
+    np.testing.assert_allclose(scaled.embedding_scale_, np.sqrt(n))
     np.testing.assert_allclose(Z.var(axis=0), 1.0, rtol=1e-9)
     # components uncorrelated over the training rows
     np.testing.assert_allclose(np.cov(Z.T, bias=True), np.eye(3), atol=1e-9)
-    raw = TCA(n_components=3, random_state=0, scale_components=False, **params)
+    raw = TCA(n_components=3, random_state=0, scale_components="none", **params)
     Zr = raw.fit_transform(X, sample_domain=sd)
-    assert raw.embedding_scale_ == 1.0
+    np.testing.assert_array_equal(raw.embedding_scale_, 1.0)
     # the paper's constraint W'KHKW = Z'HZ = I: variance 1/n
     np.testing.assert_allclose(Zr.var(axis=0), 1.0 / n, rtol=1e-9)
     np.testing.assert_allclose(Zr * np.sqrt(n), Z, atol=1e-9)
     np.testing.assert_allclose(raw.transform(X[:5]) * np.sqrt(n), scaled.transform(X[:5]),
                                atol=1e-9)
+    # "eigen" (default): component j scaled by sqrt(n lambda_j / lambda_1), i.e.
+    # the eigenvectors normalised as W'(KLK + mu I)W = I, leading one at unit
+    # variance
+    eig = TCA(n_components=3, random_state=0, **params)
+    Ze = eig.fit_transform(X, sample_domain=sd)
+    lam = eig.eigenvalues_
+    np.testing.assert_allclose(Ze.var(axis=0), lam / lam[0], rtol=1e-9)
+    np.testing.assert_allclose(Ze, Zr * np.sqrt(n * lam / lam[0]), atol=1e-9)
 
 
 # ---------------------------------------------------------------- usefulness
@@ -262,7 +270,7 @@ def test_estimator_is_trained_on_embedded_labelled_rows():
      "needs n_components < n_samples"),
     (dict(tol=-1.0), "tol must be a float >= 0"),
     (dict(max_iter=0), "max_iter must be a positive integer or None"),
-    (dict(scale_components="yes"), "scale_components must be True or False"),
+    (dict(scale_components="yes"), "scale_components must be one of"),
     (dict(kernel_params=[1]), "kernel_params must be a dict"),
 ])
 def test_bad_hyperparameters(params, match):
