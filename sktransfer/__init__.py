@@ -5,13 +5,16 @@ Importing this package changes no global state and does not import torch.
 """
 
 from . import domain
-from .alignment import CORAL
+from .alignment import CORAL, TCA
 from .domain import make_sample_domain, mask_target_labels
+from .instance import KMM
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CORAL",
+    "KMM",
+    "TCA",
     "domain",
     "make_sample_domain",
     "mask_target_labels",
