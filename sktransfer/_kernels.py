@@ -9,6 +9,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
+from scipy.spatial.distance import pdist
 from sklearn.kernel_approximation import RBFSampler
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import check_random_state
@@ -53,9 +54,9 @@ def validate_kernel_params(kernel, gamma, degree, coef0, *, owner):
             f"k(X, Y) -> (n_X, n_Y) array, got {kernel!r}."
         )
     if gamma is not None and (
-        not isinstance(gamma, Real) or isinstance(gamma, bool) or not gamma > 0
+        not isinstance(gamma, Real) or isinstance(gamma, bool) or not 0 < gamma < np.inf
     ):
-        raise ValueError(f"{owner}: gamma must be a positive float or None, got {gamma!r}.")
+        raise ValueError(f"{owner}: gamma must be a positive finite float or None, got {gamma!r}.")
     if not isinstance(degree, Integral) or degree < 1:
         raise ValueError(f"{owner}: degree must be a positive integer, got {degree!r}.")
     if not isinstance(coef0, Real):
@@ -76,10 +77,7 @@ def median_heuristic_gamma(X, *, max_rows=1000, random_state=None):
         X = X[np.sort(idx)]
     if sparse.issparse(X):
         X = X.toarray()
-    X = np.asarray(X, dtype=np.float64)
-    sq = np.einsum("ij,ij->i", X, X)
-    d2 = sq[:, None] + sq[None, :] - 2.0 * (X @ X.T)
-    d2 = d2[np.triu_indices(X.shape[0], k=1)]
+    d2 = pdist(np.asarray(X, dtype=np.float64), metric="sqeuclidean")
     d2 = d2[d2 > 1e-12 * max(1.0, d2.max(initial=0.0))]
     if d2.size == 0:
         return 1.0
