@@ -56,7 +56,7 @@ def validate_kernel_params(kernel, gamma, degree, coef0, *, owner):
     if gamma is not None and (
         not isinstance(gamma, Real) or isinstance(gamma, bool) or not 0 < gamma < np.inf
     ):
-        raise ValueError(f"{owner}: gamma must be a positive finite float or None, got {gamma!r}.")
+        raise ValueError(f"{owner}: gamma must be a positive float (finite) or None, got {gamma!r}.")
     if not isinstance(degree, Integral) or degree < 1:
         raise ValueError(f"{owner}: degree must be a positive integer, got {degree!r}.")
     if not isinstance(coef0, Real):
