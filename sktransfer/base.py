@@ -196,7 +196,15 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         fit_params = self._route_fit_params(fit_params)
         self._check_adapter(data)
         X_adapted = self._fit_adapter(data)
-        if self.estimator is not None:
+        if self.estimator is None:
+            if fit_params:
+                raise ValueError(
+                    f"{type(self).__name__} has no estimator, so the fit parameters "
+                    f"{sorted(fit_params)} would be ignored; remove them or pass an "
+                    "estimator."
+                )
+            self.__dict__.pop("estimator_", None)  # from an earlier fit
+        else:
             rows = np.flatnonzero(data.train)
             params = _check_method_params(data.X, fit_params, indices=rows)
             weights = self._training_weights(data)

@@ -262,3 +262,12 @@ def test_import_changes_no_global_state_and_does_not_import_torch():
         "assert (np.random.get_state()[1] == state).all(), 'global RNG touched'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_refit_without_estimator_forgets_the_old_one(data):
+    X, y, sd, Xt, _ = data
+    model = CORAL(LogisticRegression()).fit(X, y)
+    model.set_params(estimator=None).fit(X, y)
+    assert not hasattr(model, "estimator_") and not hasattr(model, "predict")
+    with pytest.raises(ValueError, match="would be ignored"):
+        CORAL().fit(X, y, sample_weight=np.ones(len(X)))
