@@ -5,14 +5,14 @@ feature maps used for large n."""
 from __future__ import annotations
 
 import os
-from numbers import Integral, Real
-
 import numpy as np
 from scipy import sparse
 from scipy.spatial.distance import pdist
 from sklearn.kernel_approximation import RBFSampler
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import check_random_state
+
+from ._validation import check_number
 
 KERNELS = ("rbf", "linear", "poly", "sigmoid", "laplacian")
 APPROXIMATIONS = ("nystroem", "rff")
@@ -29,7 +29,7 @@ def available_memory_bytes():
         return None
 
 
-def check_kernel_fits(n_rows, n_cols, *, owner, itemsize=8):
+def check_kernel_fits(n_rows, n_cols, *, owner, itemsize=8, rank_name="n_components"):
     """Raise a ``ValueError`` when an ``n_rows x n_cols`` matrix would not fit.
 
     The message says how big the matrix is and points to the low-rank mode.
@@ -42,7 +42,7 @@ def check_kernel_fits(n_rows, n_cols, *, owner, itemsize=8):
             f"({need / 2**30:.1f} GiB) but only {avail / 2**30:.1f} GiB of memory "
             f"is available. Use the low-rank mode instead: "
             f"approximation='nystroem' (or 'rff' for the rbf kernel) with "
-            f"n_components of a few hundred."
+            f"{rank_name} of a few hundred."
         )
 
 
@@ -53,14 +53,10 @@ def validate_kernel_params(kernel, gamma, degree, coef0, *, owner):
             f"{owner}: kernel must be one of {KERNELS} or a callable "
             f"k(X, Y) -> (n_X, n_Y) array, got {kernel!r}."
         )
-    if gamma is not None and (
-        not isinstance(gamma, Real) or isinstance(gamma, bool) or not 0 < gamma < np.inf
-    ):
-        raise ValueError(f"{owner}: gamma must be a positive float (finite) or None, got {gamma!r}.")
-    if not isinstance(degree, Integral) or degree < 1:
-        raise ValueError(f"{owner}: degree must be a positive integer, got {degree!r}.")
-    if not isinstance(coef0, Real):
-        raise ValueError(f"{owner}: coef0 must be a real number, got {coef0!r}.")
+    check_number(gamma, "gamma", owner=owner, low=0, low_inclusive=False,
+                 allow_none=True)
+    check_number(degree, "degree", owner=owner, integer=True, low=1)
+    check_number(coef0, "coef0", owner=owner)
 
 
 def median_heuristic_gamma(X, *, max_rows=1000, random_state=None):
@@ -188,17 +184,12 @@ def resolve_kernel(estimator, X_ref, *, owner):
                   estimator.kernel_params)
 
 
-def validate_approximation(approximation, n_components, *, owner):
+def validate_approximation(approximation, n_components, *, owner,
+                           rank_name="n_components"):
     if approximation is not None and approximation not in APPROXIMATIONS:
         raise ValueError(
             f"{owner}: approximation must be None (exact), 'nystroem' or 'rff', "
             f"got {approximation!r}."
         )
-    if approximation is not None and (
-        not isinstance(n_components, Integral) or isinstance(n_components, bool)
-        or n_components < 1
-    ):
-        raise ValueError(
-            f"{owner}: the low-rank mode needs a positive integer number of "
-            f"components, got {n_components!r}."
-        )
+    if approximation is not None:
+        check_number(n_components, rank_name, owner=owner, integer=True, low=1)

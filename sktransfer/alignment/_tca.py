@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg, sparse
@@ -17,6 +16,7 @@ from .._kernels import (
     validate_approximation,
     validate_kernel_params,
 )
+from .._validation import check_dict, check_number, check_option
 from ..base import AlignmentTransformerMixin, BaseAdapter
 
 __all__ = ["TCA"]
@@ -497,44 +497,23 @@ class TCA(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseAdapte
     def _check_adapter(self, data):
         n, d = data.X.shape
         m = self.n_components
-        if not isinstance(m, Integral) or isinstance(m, bool) or m < 1:
-            raise ValueError(f"TCA: n_components must be a positive integer, got {m!r}.")
+        check_number(m, "n_components", owner="TCA", integer=True, low=1)
         if m > n:
             raise ValueError(
                 f"TCA: n_components={m} is larger than the number of fit rows ({n}); "
                 f"use n_components <= {n}."
             )
-        mu = self.mu
-        if not (isinstance(mu, Real) and not isinstance(mu, bool)
-                and np.isfinite(mu) and mu > 0):
-            raise ValueError(f"TCA: mu must be a finite float > 0, got {mu!r}.")
+        check_number(self.mu, "mu", owner="TCA", low=0, low_inclusive=False)
         validate_kernel_params(self.kernel, self.gamma, self.degree, self.coef0,
                                owner="TCA")
-        if self.kernel_params is not None and not isinstance(self.kernel_params, dict):
-            raise ValueError(
-                f"TCA: kernel_params must be a dict or None, got {self.kernel_params!r}."
-            )
-        validate_approximation(self.approximation, self.n_landmarks, owner="TCA")
-        if self.scale_components not in _SCALINGS:
-            raise ValueError(
-                f"TCA: scale_components must be one of {_SCALINGS}, got "
-                f"{self.scale_components!r}."
-            )
-        if self.eigen_solver not in _EIGEN_SOLVERS:
-            raise ValueError(
-                f"TCA: eigen_solver must be one of {_EIGEN_SOLVERS}, got "
-                f"{self.eigen_solver!r}."
-            )
-        if not (isinstance(self.tol, Real) and not isinstance(self.tol, bool)
-                and self.tol >= 0):
-            raise ValueError(f"TCA: tol must be a float >= 0, got {self.tol!r}.")
-        if self.max_iter is not None and (
-            not isinstance(self.max_iter, Integral) or isinstance(self.max_iter, bool)
-            or self.max_iter < 1
-        ):
-            raise ValueError(
-                f"TCA: max_iter must be a positive integer or None, got {self.max_iter!r}."
-            )
+        check_dict(self.kernel_params, "kernel_params", owner="TCA")
+        validate_approximation(self.approximation, self.n_landmarks, owner="TCA",
+                               rank_name="n_landmarks")
+        check_option(self.scale_components, "scale_components", _SCALINGS, owner="TCA")
+        check_option(self.eigen_solver, "eigen_solver", _EIGEN_SOLVERS, owner="TCA")
+        check_number(self.tol, "tol", owner="TCA", low=0)
+        check_number(self.max_iter, "max_iter", owner="TCA", integer=True, low=1,
+                     allow_none=True)
         solver = self._select_solver(n, d)
         if solver == "arpack" and m >= n:
             raise ValueError(
@@ -542,7 +521,7 @@ class TCA(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseAdapte
                 f"(got {m} >= {n}); use eigen_solver='dense'."
             )
         if solver in ("dense", "arpack"):
-            check_kernel_fits(n, n, owner="TCA")
+            check_kernel_fits(n, n, owner="TCA", rank_name="n_landmarks")
 
     def _select_solver(self, n, d):
         if self.approximation is not None or (self.kernel == "linear" and d < n):

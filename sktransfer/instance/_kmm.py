@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg.blas import dsymv
@@ -16,6 +15,7 @@ from .._kernels import (
     validate_approximation,
     validate_kernel_params,
 )
+from .._validation import check_dict, check_number
 from ..base import BaseAdapter
 from ._qp import solve_box_slab_qp
 
@@ -28,24 +28,6 @@ _BLOCK_ELEMENTS = 2**22
 # number of doublings of the bandwidth parameter tried.
 _SMOOTHING_ROWS = 500
 _SMOOTHING_DOUBLINGS = 10
-
-
-def _check_real(value, name, *, low, low_inclusive=True, allow_none=False):
-    """Raise a ``ValueError`` unless ``value`` is a finite real ``>= low``
-    (``> low`` when ``low_inclusive`` is false)."""
-    if value is None and allow_none:
-        return
-    ok = (
-        isinstance(value, Real)
-        and not isinstance(value, bool)
-        and np.isfinite(value)
-        and (value >= low if low_inclusive else value > low)
-    )
-    if not ok:
-        bound = f">= {low}" if low_inclusive else f"> {low}"
-        none = " or None" if allow_none else ""
-        raise ValueError(f"KMM: {name} must be a finite real number {bound}{none}, "
-                         f"got {value!r}.")
 
 
 def _row_blocks(n_rows, n_cols):
@@ -400,18 +382,11 @@ class KMM(BaseAdapter):
     def _check_adapter(self, data):
         validate_kernel_params(self.kernel, self.gamma, self.degree, self.coef0,
                                owner="KMM")
-        if self.kernel_params is not None and not isinstance(self.kernel_params, dict):
-            raise ValueError(
-                f"KMM: kernel_params must be a dict or None, got {self.kernel_params!r}."
-            )
-        _check_real(self.B, "B", low=0.0, low_inclusive=False)
-        _check_real(self.eps, "eps", low=0.0, allow_none=True)
-        _check_real(self.tol, "tol", low=0.0)
-        if not isinstance(self.max_iter, Integral) or isinstance(self.max_iter, bool) \
-                or self.max_iter < 1:
-            raise ValueError(
-                f"KMM: max_iter must be a positive integer, got {self.max_iter!r}."
-            )
+        check_dict(self.kernel_params, "kernel_params", owner="KMM")
+        check_number(self.B, "B", owner="KMM", low=0, low_inclusive=False)
+        check_number(self.eps, "eps", owner="KMM", low=0, allow_none=True)
+        check_number(self.tol, "tol", owner="KMM", low=0)
+        check_number(self.max_iter, "max_iter", owner="KMM", integer=True, low=1)
         validate_approximation(self.approximation, self.n_components, owner="KMM")
         if self.approximation == "rff" and self.kernel != "rbf":
             raise ValueError(
