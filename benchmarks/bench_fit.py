@@ -103,7 +103,7 @@ def run_case(case, n, gamma):
     if case == "kmm_kernels":
         from sktransfer._kernels import Kernel
 
-        from sktransfer.instance._kmm import _symmetric_matvec
+        from sktransfer._kernels import symmetric_matvec
         from sktransfer.instance._qp import solve_box_slab_qp
 
         k = Kernel("rbf", gamma, 3, 1.0)
@@ -113,7 +113,7 @@ def run_case(case, n, gamma):
         # the exact QP solve alone, on these kernels, as KMM.fit runs it
         eps = (np.sqrt(n) - 1) / np.sqrt(n)
         t1 = time.perf_counter()
-        res = solve_box_slab_qp(_symmetric_matvec(K), kappa, 1000.0,
+        res = solve_box_slab_qp(symmetric_matvec(K), kappa, 1000.0,
                                 n * (1 - eps), n * (1 + eps), tol=1e-6, max_iter=1000)
         out["solve_s"] = time.perf_counter() - t1
         out["n_iter"] = int(res.n_iter)

@@ -59,7 +59,7 @@ def exact_row(n, repeats, with_skada):
 
     from sktransfer._kernels import resolve_kernel
     from sktransfer.instance import KMM
-    from sktransfer.instance._kmm import _symmetric_matvec
+    from sktransfer._kernels import symmetric_matvec
     from sktransfer.instance._qp import solve_box_slab_qp
 
     Xs, Xt, X, y = make_data(n)
@@ -73,7 +73,7 @@ def exact_row(n, repeats, with_skada):
     eps = (np.sqrt(n) - 1) / np.sqrt(n)
     lo, hi = n * (1 - eps), n * (1 + eps)
     t_solve, res = best_time(
-        lambda: solve_box_slab_qp(_symmetric_matvec(K), kappa, 1000.0, lo, hi), repeats)
+        lambda: solve_box_slab_qp(symmetric_matvec(K), kappa, 1000.0, lo, hi), repeats)
 
     def objective(b):
         return 0.5 * b @ (K @ b) - kappa @ b

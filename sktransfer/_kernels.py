@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import numpy as np
 from scipy import sparse
+from scipy.linalg import get_blas_funcs
 from scipy.spatial.distance import pdist
 from sklearn.kernel_approximation import RBFSampler
 from sklearn.metrics.pairwise import pairwise_kernels
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, gen_batches
 
 from ._validation import check_number
 
@@ -19,6 +20,30 @@ APPROXIMATIONS = ("nystroem", "rff")
 
 # Fraction of the available memory a single kernel matrix may take.
 _MEMORY_FRACTION = 0.5
+# Entries of a block of a kernel (or feature) matrix held at a time when a
+# matrix is built or applied in row chunks: 2**22 float64 = 32 MiB.
+CHUNK_ENTRIES = 2**22
+
+
+def row_chunks(n_rows, n_cols):
+    """Slices of ``range(n_rows)`` whose blocks against ``n_cols`` columns
+    hold about ``CHUNK_ENTRIES`` entries."""
+    return list(gen_batches(n_rows, max(1, CHUNK_ENTRIES // max(n_cols, 1))))
+
+
+def symmetric_matvec(K):
+    """``b -> K @ b`` reading one triangle of the symmetric ``K`` (BLAS
+    ``symv``): half the memory traffic of a general product, which is
+    memory-bound."""
+    # a Fortran-ordered array (K is symmetric, so K' serves): no copy for a
+    # C-ordered K, one copy otherwise
+    K_f = K.T if K.flags.c_contiguous else np.asfortranarray(K)
+    symv = get_blas_funcs("symv", (K_f,))
+
+    def matvec(b):
+        return symv(1.0, K_f, b)
+
+    return matvec
 
 
 def available_memory_bytes():

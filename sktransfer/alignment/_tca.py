@@ -8,11 +8,13 @@ import numpy as np
 from scipy import linalg, sparse
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from sklearn.base import ClassNamePrefixFeaturesOutMixin
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 
 from .._kernels import (
     check_kernel_fits,
     resolve_kernel,
+    row_chunks,
+    symmetric_matvec,
     validate_approximation,
     validate_kernel_params,
 )
@@ -23,9 +25,6 @@ __all__ = ["TCA"]
 
 _EIGEN_SOLVERS = ("auto", "dense", "arpack")
 _SCALINGS = ("eigen", "unit", "none")
-# Rows of the training data whose kernel (or feature-map) values are held at
-# once when mapping rows: chunks of about 2**22 float64 entries (32 MiB).
-_CHUNK_ENTRIES = 2**22
 # "auto" uses ARPACK when the problem has more rows than this and
 # n_components is at most this fraction of them.
 _ARPACK_MIN_ROWS = 500
@@ -92,7 +91,7 @@ def _mean_and_centred_gram(F):
         gram = (F.T @ F).toarray()
         return mean, gram - n * np.outer(mean, mean)
     S = np.zeros((r, r))
-    for rows in gen_batches(n, max(1, _CHUNK_ENTRIES // max(r, 1))):
+    for rows in row_chunks(n, r):
         block = F[rows] - mean
         S += block.T @ block
     return mean, S
@@ -179,7 +178,7 @@ def _dual_dense(K, v_hat, c, m):
     kv_mean = kv.mean()
     k_mean = K.mean(axis=0)
     col_mean = k_mean - c * kv_mean * v_hat  # column means of K R = K - c kv v_hat'
-    for rows in gen_batches(n, max(1, _CHUNK_ENTRIES // n)):
+    for rows in row_chunks(n, n):
         block = K[rows]
         block -= np.outer(c * (kv[rows] - kv_mean), v_hat)
         block -= k_mean
@@ -194,19 +193,16 @@ def _dual_arpack(K, v_hat, c, m, tol, max_iter, random_state, frob2):
     rounding (``||M v0|| <= n eps ||K||_F^2 ||v0||``), where ARPACK fails."""
     n = K.shape[0]
     n_products = 0
-    # K is symmetric: hand BLAS an F-ordered view (K.T of a C-ordered K) so
-    # that symv reads it without a copy
-    K_f = K.T if K.flags.c_contiguous else np.asfortranarray(K)
-    symv = linalg.blas.get_blas_funcs("symv", (K_f,))
+    product = symmetric_matvec(K)
 
     def matvec(x):
         nonlocal n_products
         n_products += 1
         x = np.ravel(x)
         y = x - (c * (v_hat @ x)) * v_hat
-        z = symv(1.0, K_f, y)
+        z = product(y)
         z -= z.mean()
-        z = symv(1.0, K_f, z)
+        z = product(z)
         return z - (c * (v_hat @ z)) * v_hat
 
     op = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
@@ -590,9 +586,9 @@ class TCA(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseAdapte
     # ------------------------------------------------------------ transform
     @staticmethod
     def _map_rows(X, func, width):
-        """``func(X)`` evaluated on row chunks of about ``_CHUNK_ENTRIES``
+        """``func(X)`` evaluated on row chunks of about ``CHUNK_ENTRIES``
         entries of ``width`` columns each."""
-        batches = list(gen_batches(X.shape[0], max(1, _CHUNK_ENTRIES // max(width, 1))))
+        batches = row_chunks(X.shape[0], width)
         if len(batches) == 1:
             return np.asarray(func(X))
         first = np.asarray(func(X[batches[0]]))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 
 import numpy as np
-from scipy.linalg.blas import dsymv
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels import (
     check_kernel_fits,
+    median_heuristic_gamma,
     resolve_kernel,
+    row_chunks,
+    symmetric_matvec,
     validate_approximation,
     validate_kernel_params,
 )
@@ -21,34 +23,10 @@ from ._qp import solve_box_slab_qp
 
 __all__ = ["KMM"]
 
-# Rows of a block of a kernel (or distance) matrix built at a time when the
-# other side has many rows: keeps the blocks at a few tens of MiB.
-_BLOCK_ELEMENTS = 2**22
 # Rows used to choose the bandwidth of the out-of-sample smoother, and the
 # number of doublings of the bandwidth parameter tried.
 _SMOOTHING_ROWS = 500
 _SMOOTHING_DOUBLINGS = 10
-
-
-def _row_blocks(n_rows, n_cols):
-    """Slices of ``range(n_rows)`` whose blocks against ``n_cols`` columns
-    hold about ``_BLOCK_ELEMENTS`` entries."""
-    step = max(1, _BLOCK_ELEMENTS // max(n_cols, 1))
-    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
-
-
-def _symmetric_matvec(K):
-    """``b -> K @ b`` reading one triangle of the symmetric ``K`` (BLAS
-    ``dsymv``): half the memory traffic of a general product, and the
-    product is memory-bound."""
-    # a Fortran-ordered array (K is symmetric, so K' serves): no copy for
-    # the C-ordered kernel matrices sklearn returns, one copy otherwise
-    K_f = K.T if K.flags.c_contiguous else np.asfortranarray(K)
-
-    def matvec(b):
-        return dsymv(1.0, K_f, b)
-
-    return matvec
 
 
 def _low_rank_matvec(Phi):
@@ -91,16 +69,6 @@ def _stable_gaussian(D2, gamma):
     return np.exp(D2, out=D2)
 
 
-def _median_gamma(D2):
-    """``1 / (2 median_{i != j} D2_ij)`` from a square matrix of squared
-    distances whose diagonal holds ``+inf`` (the median heuristic, computed
-    by one partial sort of the off-diagonal entries)."""
-    m = D2.shape[0]
-    k = (m * m - m) // 2  # the off-diagonal entries come first, inf last
-    median = np.partition(D2, k, axis=None)[k]
-    return 1.0 / (2.0 * median) if 0.0 < median < np.inf else 1.0
-
-
 def _smoothing_gamma(Xs, weights, rng):
     r"""Bandwidth of the Nadaraya-Watson smoother of ``weights`` by
     leave-one-out cross-validation.
@@ -115,9 +83,9 @@ def _smoothing_gamma(Xs, weights, rng):
     idx = np.arange(n)
     if n > _SMOOTHING_ROWS:
         idx = np.sort(rng.choice(n, _SMOOTHING_ROWS, replace=False))
+    base = median_heuristic_gamma(Xs[idx], max_rows=idx.shape[0])
     D2 = euclidean_distances(Xs[idx], squared=True)
     np.fill_diagonal(D2, np.inf)  # leave each row out of its own prediction
-    base = _median_gamma(D2)
     if n < 3:
         return base
     w = weights[idx]
@@ -442,20 +410,20 @@ class KMM(BaseAdapter):
         K = kernel(Xs)
         if callable(self.kernel):
             _check_callable_kernel_matrix(K, rng)
-        return _symmetric_matvec(K), kernel.row_sums(Xs, Xt)
+        return symmetric_matvec(K), kernel.row_sums(Xs, Xt)
 
     def _low_rank_problem(self, kernel, X, Xs, Xt, rng):
         """``Phi_s (Phi_s' b)`` and ``Phi_s (Phi_t' 1)`` of the low-rank
         problem; the features are computed in row blocks."""
         phi = kernel.feature_map(self.approximation, self.n_components, rng).fit(X)
         Phi_s = None
-        for rows in _row_blocks(Xs.shape[0], self.n_components):
+        for rows in row_chunks(Xs.shape[0], self.n_components):
             block = phi.transform(Xs[rows])
             if Phi_s is None:
                 Phi_s = np.empty((Xs.shape[0], block.shape[1]))
             Phi_s[rows] = block
         phi_t_sum = np.zeros(Phi_s.shape[1])
-        for rows in _row_blocks(Xt.shape[0], self.n_components):
+        for rows in row_chunks(Xt.shape[0], self.n_components):
             phi_t_sum += phi.transform(Xt[rows]).sum(axis=0)
         return _low_rank_matvec(Phi_s), Phi_s @ phi_t_sum
 
@@ -481,7 +449,7 @@ class KMM(BaseAdapter):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         out = np.empty(X.shape[0])
-        for rows in _row_blocks(X.shape[0], self.X_source_.shape[0]):
+        for rows in row_chunks(X.shape[0], self.X_source_.shape[0]):
             E = _stable_gaussian(
                 euclidean_distances(X[rows], self.X_source_, squared=True),
                 self.smoothing_gamma_,
