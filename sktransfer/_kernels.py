@@ -31,6 +31,21 @@ def row_chunks(n_rows, n_cols):
     return list(gen_batches(n_rows, max(1, CHUNK_ENTRIES // max(n_cols, 1))))
 
 
+def map_rows(X, func, width):
+    """``func(X)`` evaluated on row chunks of about ``CHUNK_ENTRIES`` entries
+    of ``width`` columns each (``width``: the widest intermediate of
+    ``func``, e.g. the number of columns of a kernel block)."""
+    batches = row_chunks(X.shape[0], width)
+    if len(batches) == 1:
+        return np.asarray(func(X))
+    first = np.asarray(func(X[batches[0]]))
+    out = np.empty((X.shape[0], first.shape[1]))
+    out[batches[0]] = first
+    for rows in batches[1:]:
+        out[rows] = func(X[rows])
+    return out
+
+
 def symmetric_matvec(K):
     """``b -> K @ b`` reading one triangle of the symmetric ``K`` (BLAS
     ``symv``): half the memory traffic of a general product, which is
@@ -148,12 +163,7 @@ class Kernel:
 
     def feature_map(self, approximation, n_components, random_state):
         """An unfitted low-rank feature map ``phi`` with ``phi(x)'phi(y) ~ k(x, y)``."""
-        if approximation == "rff":
-            if self.kernel != "rbf":
-                raise ValueError(
-                    "approximation='rff' (random Fourier features) needs the rbf "
-                    f"kernel, got kernel={self.kernel!r}; use approximation='nystroem'."
-                )
+        if approximation == "rff":  # validate_approximation checked the kernel
             return RBFSampler(gamma=self.gamma, n_components=n_components,
                               random_state=random_state)
         return NystroemMap(self, n_components=n_components, random_state=random_state)
@@ -209,7 +219,7 @@ def resolve_kernel(estimator, X_ref, *, owner):
                   estimator.kernel_params)
 
 
-def validate_approximation(approximation, n_components, *, owner,
+def validate_approximation(approximation, n_components, kernel, *, owner,
                            rank_name="n_components"):
     if approximation is not None and approximation not in APPROXIMATIONS:
         raise ValueError(
@@ -218,3 +228,8 @@ def validate_approximation(approximation, n_components, *, owner,
         )
     if approximation is not None:
         check_number(n_components, rank_name, owner=owner, integer=True, low=1)
+    if approximation == "rff" and kernel != "rbf":
+        raise ValueError(
+            f"{owner}: approximation='rff' (random Fourier features) needs the rbf "
+            f"kernel, got kernel={kernel!r}; use approximation='nystroem'."
+        )

@@ -101,9 +101,15 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
                 return "regression"
         return "auto"
 
+    def _check_X(self, X, *, reset=False, **kwargs):
+        """``X`` as every method of the adapter takes it (float64, CSR where
+        the method accepts sparse input, finite), with ``n_features_in_`` and
+        feature names set (``reset``) or checked."""
+        return validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
+                             dtype=np.float64, reset=reset, **kwargs)
+
     def _validate_X_y(self, X, y):
-        X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
-                          dtype=np.float64, ensure_min_samples=2, reset=True)
+        X = self._check_X(X, reset=True, ensure_min_samples=2)
         if y is None:
             return X, None
         y = column_or_1d(y, warn=True)
@@ -156,12 +162,11 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
             return dict(process_routing(self, "fit", **fit_params).estimator.fit)
         return fit_params
 
-    def _validate_predict(self, X, sample_domain):
+    def _validate_predict(self, X, sample_domain, y=None, purpose="predict"):
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
-                          dtype=np.float64, reset=False)
-        sd = infer_sample_domain(None, sample_domain, n_samples=X.shape[0],
-                                 purpose="predict")
+        X = self._check_X(X)
+        sd = infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
+                                 purpose=purpose, task=self._task())
         return X, sd
 
     # ------------------------------------------------------------------ fit
@@ -285,13 +290,9 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         ``GridSearchCV`` on masked labels; the label-free scorers of
         :mod:`sktransfer` (planned) are better estimates of target accuracy.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
-                          dtype=np.float64, reset=False)
         y = column_or_1d(y, warn=True)
+        X, sd = self._validate_predict(X, sample_domain, y=y, purpose="score")
         task = self._task()
-        sd = infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
-                                 purpose="score", task=task)
         keep = labelled_mask(y, task=task)
         if not keep.any():
             raise ValueError(

@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 
 from .._kernels import (
     check_kernel_fits,
+    map_rows,
     resolve_kernel,
     row_chunks,
     symmetric_matvec,
@@ -503,8 +504,8 @@ class TCA(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseAdapte
         validate_kernel_params(self.kernel, self.gamma, self.degree, self.coef0,
                                owner="TCA")
         check_dict(self.kernel_params, "kernel_params", owner="TCA")
-        validate_approximation(self.approximation, self.n_landmarks, owner="TCA",
-                               rank_name="n_landmarks")
+        validate_approximation(self.approximation, self.n_landmarks, self.kernel,
+                               owner="TCA", rank_name="n_landmarks")
         check_option(self.scale_components, "scale_components", _SCALINGS, owner="TCA")
         check_option(self.eigen_solver, "eigen_solver", _EIGEN_SOLVERS, owner="TCA")
         check_number(self.tol, "tol", owner="TCA", low=0)
@@ -549,7 +550,7 @@ class TCA(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseAdapte
                 self.feature_map_ = kernel.feature_map(
                     self.approximation, self.n_landmarks, rng
                 ).fit(X)
-                F = self._map_rows(X, self.feature_map_.transform, self.n_landmarks)
+                F = map_rows(X, self.feature_map_.transform, self.n_landmarks)
             P, eigenvalues = _solve_primal(F, is_source, self.mu, self.n_components)
             self.n_iter_ = 1
             Z = np.asarray(F @ P)
@@ -584,28 +585,14 @@ class TCA(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseAdapte
         return Z
 
     # ------------------------------------------------------------ transform
-    @staticmethod
-    def _map_rows(X, func, width):
-        """``func(X)`` evaluated on row chunks of about ``CHUNK_ENTRIES``
-        entries of ``width`` columns each."""
-        batches = row_chunks(X.shape[0], width)
-        if len(batches) == 1:
-            return np.asarray(func(X))
-        first = np.asarray(func(X[batches[0]]))
-        out = np.empty((X.shape[0], first.shape[1]))
-        out[batches[0]] = first
-        for rows in batches[1:]:
-            out[rows] = func(X[rows])
-        return out
-
     def _adapt(self, X, sample_domain):
         if hasattr(self, "dual_coef_"):
-            Z = self._map_rows(
+            Z = map_rows(
                 X, lambda rows: self._kernel(rows, self.X_fit_) @ self.dual_coef_,
                 self.X_fit_.shape[0],
             )
         elif hasattr(self, "feature_map_"):
-            Z = self._map_rows(
+            Z = map_rows(
                 X, lambda rows: self.feature_map_.transform(rows) @ self.projection_,
                 self.n_landmarks,
             )

@@ -7,7 +7,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..domain import MASKED_LABEL, mask_target_labels
+from ..domain import MASKED_LABEL, make_sample_domain, mask_target_labels
 
 __all__ = ["make_domain_split"]
 
@@ -181,8 +181,7 @@ def make_domain_split(dataset, source, target, *, task=None):
             f"y holds the class {MASKED_LABEL}, which the domain data contract "
             "reserves for masked labels; recode the classes first."
         )
-    new_domain = np.r_[np.ones(len(source_rows), np.int64),
-                       -np.ones(len(target_rows), np.int64)]
+    new_domain = make_sample_domain(len(source_rows), len(target_rows))
 
     def names(id_list):
         if domain_names is None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._kernels import (
     check_kernel_fits,
+    map_rows,
     median_heuristic_gamma,
     resolve_kernel,
     row_chunks,
@@ -355,12 +356,8 @@ class KMM(BaseAdapter):
         check_number(self.eps, "eps", owner="KMM", low=0, allow_none=True)
         check_number(self.tol, "tol", owner="KMM", low=0)
         check_number(self.max_iter, "max_iter", owner="KMM", integer=True, low=1)
-        validate_approximation(self.approximation, self.n_components, owner="KMM")
-        if self.approximation == "rff" and self.kernel != "rbf":
-            raise ValueError(
-                "KMM: approximation='rff' (random Fourier features) needs the rbf "
-                f"kernel, got kernel={self.kernel!r}; use approximation='nystroem'."
-            )
+        validate_approximation(self.approximation, self.n_components, self.kernel,
+                               owner="KMM")
         n_source = int(np.count_nonzero(data.is_source))
         eps = self._eps(n_source)
         if self.B < 1.0 - eps:
@@ -416,12 +413,7 @@ class KMM(BaseAdapter):
         """``Phi_s (Phi_s' b)`` and ``Phi_s (Phi_t' 1)`` of the low-rank
         problem; the features are computed in row blocks."""
         phi = kernel.feature_map(self.approximation, self.n_components, rng).fit(X)
-        Phi_s = None
-        for rows in row_chunks(Xs.shape[0], self.n_components):
-            block = phi.transform(Xs[rows])
-            if Phi_s is None:
-                Phi_s = np.empty((Xs.shape[0], block.shape[1]))
-            Phi_s[rows] = block
+        Phi_s = map_rows(Xs, phi.transform, self.n_components)
         phi_t_sum = np.zeros(Phi_s.shape[1])
         for rows in row_chunks(Xt.shape[0], self.n_components):
             phi_t_sum += phi.transform(Xt[rows]).sum(axis=0)
@@ -447,7 +439,7 @@ class KMM(BaseAdapter):
             Values in ``[min(weights_), max(weights_)]``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        X = self._check_X(X)
         out = np.empty(X.shape[0])
         for rows in row_chunks(X.shape[0], self.X_source_.shape[0]):
             E = _stable_gaussian(
