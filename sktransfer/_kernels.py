@@ -134,6 +134,14 @@ class Kernel:
         self.coef0 = coef0
         self.kernel_params = kernel_params or {}
 
+    @property
+    def bandwidth(self):
+        """The coefficient ``gamma`` in use, or ``None`` for kernels without
+        one (linear, callables): what an estimator reports as ``gamma_``."""
+        if callable(self.kernel) or self.kernel == "linear":
+            return None
+        return float(self.gamma)
+
     def _params(self):
         if callable(self.kernel):
             return dict(self.kernel_params)

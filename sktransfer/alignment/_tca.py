@@ -536,10 +536,7 @@ class TCA(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseAdapte
         is_source = data.is_source
         rng = check_random_state(self.random_state)
         kernel = resolve_kernel(self, X, owner="TCA")
-        self.gamma_ = (
-            kernel.gamma
-            if not callable(self.kernel) and self.kernel != "linear" else None
-        )
+        self.gamma_ = kernel.bandwidth
         for attr in ("dual_coef_", "X_fit_", "projection_", "feature_map_"):
             if hasattr(self, attr):
                 delattr(self, attr)

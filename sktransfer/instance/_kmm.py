@@ -381,10 +381,7 @@ class KMM(BaseAdapter):
         n_s, n_t = Xs.shape[0], Xt.shape[0]
         # every row of data.X is a source or a target row
         kernel = resolve_kernel(self, X, owner="KMM")
-        self.gamma_ = (
-            float(kernel.gamma)
-            if not callable(self.kernel) and self.kernel != "linear" else None
-        )
+        self.gamma_ = kernel.bandwidth
         if self.approximation is None:
             matvec, kappa = self._exact_problem(kernel, Xs, Xt, rng)
         else:
