@@ -3,7 +3,10 @@ equivalents measured side by side in the same run.
 
 Each measurement runs in a fresh Python process so that its peak resident
 memory (``VmHWM`` minus the process's resident memory just before the fit)
-is its own. Data: a synthetic covariate-shift classification problem
+is its own. In that process one warm-up fit on 300 rows comes first (one-time
+costs such as lazy imports and BLAS thread start-up are not counted, for ours
+and skada's alike), then the fastest of 3 fits is reported (1 fit beyond
+n = 5000). Data: a synthetic covariate-shift classification problem
 with ``n_s = n_t = n`` rows and ``d = 20`` features.
 
     python benchmarks/bench_fit.py --quick          # n in {1000, 2000}
@@ -13,7 +16,8 @@ with ``n_s = n_t = n`` rows and ``d = 20`` features.
 Ratios reported (all from the same run):
 * KMM: exact QP solve time / time to build its two kernel matrices (K_ss and
   the row sums of K_st -- the floor of any exact solve); fit-time speed-up over
-  skada's default KMM; QP objective of both (lower is better).
+  skada's default KMM; QP objective of both (lower is better), evaluated for
+  both weight vectors with scikit-learn's double-precision rbf kernel.
 * TCA and CORAL: fit-time speed-up over skada, target accuracy of both.
 """
 
@@ -76,29 +80,64 @@ def _peak_bytes():
 
 
 def _kmm_objective(weights, Xs, Xt, gamma):
-    from sktransfer._kernels import Kernel
+    """The KMM objective ``w'Kw / 2 - kappa'w`` of any weights, evaluated
+    independently of both packages: scikit-learn's double-precision rbf
+    kernel, in row blocks (ours builds its kernel with a single-precision
+    exponential; this is the common yardstick)."""
+    from sklearn.metrics.pairwise import rbf_kernel
 
-    k = Kernel("rbf", gamma, 3, 1.0)
     n_s, n_t = len(Xs), len(Xt)
-    kappa = (n_s / n_t) * k.row_sums(Xs, Xt)
-    Kb = np.zeros(n_s)
+    Kw, kappa = np.zeros(n_s), np.zeros(n_s)
     for s in range(0, n_s, 2048):
-        Kb[s:s + 2048] = k(Xs[s:s + 2048], Xs) @ weights
-    return float(0.5 * weights @ Kb - kappa @ weights)
+        rows = slice(s, s + 2048)
+        Kw[rows] = rbf_kernel(Xs[rows], Xs, gamma=gamma) @ weights
+        kappa[rows] = (n_s / n_t) * rbf_kernel(Xs[rows], Xt, gamma=gamma).sum(axis=1)
+    return float(0.5 * weights @ Kw - kappa @ weights)
 
 
-def run_case(case, n, gamma):
-    """Run one measurement in this process; return a dict."""
+def run_case(case, n, gamma, repeats=None):
+    """Run one measurement in this process; return a dict.
+
+    The case is first fitted once on a 300-row problem, so that one-time
+    costs (lazy imports, BLAS thread pools, threadpoolctl's library scan) are
+    not counted, for ours and skada's alike; then it is fitted ``repeats``
+    times (3 up to n = 5000, else 1) and the fastest fit is reported. The
+    peak memory is the highest resident set over the measured fits, above
+    the resident set before them.
+    """
+    if repeats is None:
+        repeats = 3 if n <= 5000 else 1
+    _fit_case(case, make_problem(300), gamma)
+    problem = make_problem(n)
+    base = _rss_bytes()
+    best = None
+    for _ in range(repeats):
+        out = _fit_case(case, problem, gamma)
+        if best is None or out["fit_s"] < best["fit_s"]:
+            best = out
+        if "solve_s" in out:
+            best["solve_s"] = min(best.get("solve_s", np.inf), out["solve_s"])
+    best.update(case=case, n=n, repeats=repeats,
+                peak_mib=max(_peak_bytes() - base, 0) / 2**20)
+    # the objective after the memory reading: evaluating it is not the fit's
+    weights = best.pop("weights", None)
+    if weights is not None:
+        _, _, _, Xs, Xt, _ = problem
+        best["objective"] = _kmm_objective(weights, Xs, Xt, gamma)
+    return best
+
+
+def _fit_case(case, problem, gamma):
+    """Fit ``case`` once on ``problem``; ``fit_s`` is its wall-clock time."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score
 
-    X, y, sd, Xs, Xt, yt = make_problem(n)
-    out = {"case": case, "n": n}
-    # import before the clock starts
-    import sktransfer  # noqa: F401
+    import sktransfer  # noqa: F401  (imported before the clock starts)
     if case.startswith("skada"):
         import skada  # noqa: F401
-    base = _rss_bytes()
+    X, y, sd, Xs, Xt, yt = problem
+    n = Xs.shape[0]
+    out = {}
     t0 = time.perf_counter()
     if case == "kmm_kernels":
         from sktransfer._kernels import Kernel
@@ -107,7 +146,7 @@ def run_case(case, n, gamma):
         from sktransfer.instance._qp import solve_box_slab_qp
 
         k = Kernel("rbf", gamma, 3, 1.0)
-        K = k(Xs)
+        K = k.gram_lower(Xs)  # what KMM.fit builds: the triangle symv reads
         kappa = k.row_sums(Xs, Xt)
         out["fit_s"] = time.perf_counter() - t0
         # the exact QP solve alone, on these kernels, as KMM.fit runs it
@@ -126,10 +165,8 @@ def run_case(case, n, gamma):
         out["fit_s"] = time.perf_counter() - t0
         out["n_iter"] = int(model.n_iter_)
         out["acc"] = accuracy_score(yt, model.predict(Xt))
-        out["objective"] = (
-            float(model.objective_) if approx is None
-            else _kmm_objective(model.weights_, Xs, Xt, gamma) if n <= 20000 else None
-        )
+        if n <= 20000:
+            out["weights"] = model.weights_
     elif case == "skada_kmm":
         from skada import KMMReweightAdapter
 
@@ -137,7 +174,7 @@ def run_case(case, n, gamma):
         w = KMMReweightAdapter(gamma=gamma).fit(X, sample_domain=sd).source_weights_
         clf = LogisticRegression().fit(Xs, y[sd > 0], sample_weight=w)
         out["fit_s"] = time.perf_counter() - t0
-        out["objective"] = _kmm_objective(np.asarray(w, float), Xs, Xt, gamma)
+        out["weights"] = np.asarray(w, float)
         out["acc"] = accuracy_score(yt, clf.predict(Xt))
     elif case in ("tca", "tca_nystroem"):
         from sktransfer import TCA
@@ -182,7 +219,6 @@ def run_case(case, n, gamma):
     else:
         raise ValueError(case)
     out.setdefault("fit_s", time.perf_counter() - t0)
-    out["peak_mib"] = max(_peak_bytes() - base, 0) / 2**20
     return out
 
 
