@@ -18,3 +18,17 @@ def shared_data():
             "the shared data sets at ../shared/data beside its root)"
         )
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _no_network_downloads(monkeypatch, tmp_path_factory):
+    """No test reaches the network: the UCI archives of the downloading
+    loaders point at a local file that does not exist (tests of the download
+    itself point them at a local zip instead)."""
+    from dataclasses import replace
+
+    from sktransfer.datasets import _real
+
+    absent = (tmp_path_factory.getbasetemp() / "no-network.zip").as_uri()
+    for name in ("WINE", "HEART"):
+        monkeypatch.setattr(_real, name, replace(getattr(_real, name), url=absent))

@@ -4,11 +4,13 @@ domains to load, and how the domains are stacked into one ``Bunch``."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+
+from ._download import DownloadError, download_zip_members
 
 __all__ = ["DATA_HOME_ENV", "get_data_home"]
 
@@ -59,13 +61,26 @@ class DatasetSpec:
 
     ``files`` maps each domain name (in canonical order) to its file name in
     ``folder``; ``source`` says where the files come from (it ends up in the
-    error raised for a missing file).
+    error raised for a missing file). ``url``, when set, is a zip archive
+    holding every file of ``files`` (at any depth), which the loaders
+    download when a file is missing; ``sha256`` then maps each file name to
+    the sha256 (hex) the extracted file must have.
     """
 
     title: str
     folder: str
     files: dict
     source: str
+    url: str | None = None
+    sha256: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        unchecked = set(self.files.values()) - set(self.sha256)
+        if self.url is not None and unchecked:
+            raise ValueError(
+                f"{self.title}: a downloadable data set needs the sha256 of every "
+                f"file; {sorted(unchecked)} have none."
+            )
 
     @property
     def domain_names(self):
@@ -99,22 +114,56 @@ def select_domains(spec, domains):
     return domains
 
 
-def locate_files(spec, domains, data_home):
-    """Paths of the files of ``domains``; a ``FileNotFoundError`` naming every
-    missing file, the folder searched, how that folder was chosen and where
-    the data come from, raised before anything is read."""
+def locate_files(spec, domains, data_home, *, download_if_missing=False):
+    """Paths of the files of ``domains``, downloaded first when missing.
+
+    When a file of ``domains`` is missing, ``download_if_missing`` is true
+    and ``spec.url`` is set, every missing file of the data set is
+    downloaded from the archive at ``spec.url`` into ``<data_home>/<folder>``
+    (created if needed) and checked against its sha256 (see
+    :func:`download_zip_members`; files already there are read as they are,
+    not checked). Otherwise, or when the download fails, a
+    ``FileNotFoundError`` names every missing file, the folder searched, how
+    that folder was chosen and how to get the data, before anything is read.
+    A download whose files fail their check raises an ``OSError`` naming the
+    file, the expected and the actual sha256.
+    """
+    if not isinstance(download_if_missing, (bool, np.bool_)):
+        raise ValueError(
+            f"download_if_missing must be True or False, got {download_if_missing!r}."
+        )
     home, how = _resolve_data_home(data_home)
     folder = home / spec.folder
     paths = [folder / spec.files[d] for d in domains]
     missing = [p.name for p in paths if not p.is_file()]
-    if missing:
+    if not missing:
+        return paths
+    not_found = (
+        f"{spec.title}: expected file(s) {missing} in the folder {folder}, not "
+        f"found. The data folder {home} was chosen by {how}"
+    )
+    elsewhere = (
+        f"pass data_home= or set {DATA_HOME_ENV} to the folder that holds "
+        f"'{spec.folder}/'"
+    )
+    if spec.url is None:
         raise FileNotFoundError(
-            f"{spec.title}: expected file(s) {missing} in the folder {folder}, "
-            f"not found. The data folder {home} was chosen by {how}; pass "
-            f"data_home= or set {DATA_HOME_ENV} to the folder that holds "
-            f"'{spec.folder}/'. sktransfer does not download this data set yet: "
-            f"{spec.source}"
+            f"{not_found}; {elsewhere}. sktransfer cannot download this data set "
+            f"(it has no stable official address): {spec.source}"
         )
+    if not download_if_missing:
+        raise FileNotFoundError(
+            f"{not_found}; {elsewhere}, or pass download_if_missing=True to "
+            f"download the data set from {spec.url}. By hand: {spec.source}"
+        )
+    to_fetch = [f for f in spec.files.values() if not (folder / f).is_file()]
+    try:
+        download_zip_members(spec.url, {f: spec.sha256[f] for f in to_fetch}, folder)
+    except DownloadError as exc:
+        raise FileNotFoundError(
+            f"{not_found}, and the download from {exc.url} failed: {exc.reason}. "
+            f"To fix it, {spec.source} Or {elsewhere}."
+        ) from exc
     return paths
 
 

@@ -1,5 +1,5 @@
 """Loaders of real data sets with a natural domain shift, read from local
-copies of their original files."""
+copies of their original files (the UCI ones are downloaded when missing)."""
 
 from __future__ import annotations
 
@@ -24,15 +24,23 @@ __all__ = [
 ]
 
 _UCI_HINT = "download {url} and extract {what} into the folder above."
+_WINE_URL = "https://archive.ics.uci.edu/static/public/186/wine+quality.zip"
+_HEART_URL = "https://archive.ics.uci.edu/static/public/45/heart+disease.zip"
 
+# sha256 of the files as extracted from the UCI archives (the archives' own
+# checksums are not recorded; see _download.py).
 WINE = DatasetSpec(
     title="Wine Quality",
     folder="wine_quality",
     files={"red": "winequality-red.csv", "white": "winequality-white.csv"},
-    source=_UCI_HINT.format(
-        url="https://archive.ics.uci.edu/static/public/186/wine+quality.zip",
-        what="the two winequality-*.csv files",
-    ),
+    source=_UCI_HINT.format(url=_WINE_URL, what="the two winequality-*.csv files"),
+    url=_WINE_URL,
+    sha256={
+        "winequality-red.csv":
+            "4a402cf041b025d4566d954c3b9ba8635a3a8a01e039005d97d6a710278cf05e",
+        "winequality-white.csv":
+            "76c3f809815c17c07212622f776311faeb31e87610d52c26d87d6e361b169836",
+    },
 )
 HEART = DatasetSpec(
     title="Heart Disease",
@@ -43,10 +51,18 @@ HEART = DatasetSpec(
         "switzerland": "processed.switzerland.data",
         "va": "processed.va.data",
     },
-    source=_UCI_HINT.format(
-        url="https://archive.ics.uci.edu/static/public/45/heart+disease.zip",
-        what="the four processed.*.data files",
-    ),
+    source=_UCI_HINT.format(url=_HEART_URL, what="the four processed.*.data files"),
+    url=_HEART_URL,
+    sha256={
+        "processed.cleveland.data":
+            "a74b7efa387bc9d108d7d0115d831fe9b414b29ae7124f331b622b4efa0427c8",
+        "processed.hungarian.data":
+            "d1ad108f785768cd3d7e82dc522e6f5a61eea93cccfb3a46ee8076f73fc3d796",
+        "processed.switzerland.data":
+            "834a405ccf5b66ab4056bb77794adc8df0b7125186454c0a1d002d33c6c3b314",
+        "processed.va.data":
+            "e7c93d8d0d2acdadfa4c5e8de768e2191e7f618b952e29623f1f0d5949ff6b8f",
+    },
 )
 OFFICE = DatasetSpec(
     title="Office-Caltech10 SURF",
@@ -112,7 +128,8 @@ def _read_wine(path):
     return header[:-1], data[:, :-1], data[:, -1]
 
 
-def fetch_wine_quality(*, data_home=None, domains=None, target="binary", as_frame=False):
+def fetch_wine_quality(*, data_home=None, domains=None, target="binary", as_frame=False,
+                       download_if_missing=True):
     """Wine Quality (Cortez et al. 2009): red and white vinho verde wines.
 
     ============================  ===========================
@@ -140,6 +157,10 @@ def fetch_wine_quality(*, data_home=None, domains=None, target="binary", as_fram
     as_frame : bool, default=False
         Return ``X`` as a pandas DataFrame, ``y`` as a Series and the table
         as ``frame`` (needs pandas).
+    download_if_missing : bool, default=True
+        When a file is missing, download the UCI archive, check the sha256 of
+        the two files and put them into ``wine_quality/`` (created if
+        needed). ``False``: raise ``FileNotFoundError`` instead.
 
     Returns
     -------
@@ -152,8 +173,13 @@ def fetch_wine_quality(*, data_home=None, domains=None, target="binary", as_fram
     Raises
     ------
     FileNotFoundError
-        When a file is missing: the message names it, the folder searched,
-        how that folder was chosen and where to download the data.
+        When a file is missing and cannot be downloaded (or
+        ``download_if_missing=False``): the message names it, the folder
+        searched, how that folder was chosen, the address tried and the
+        reason, and how to get the data.
+    OSError
+        When a downloaded file does not have the expected sha256; nothing is
+        written then.
 
     References
     ----------
@@ -165,7 +191,8 @@ def fetch_wine_quality(*, data_home=None, domains=None, target="binary", as_fram
         raise ValueError(f"target must be 'binary' or 'regression', got {target!r}.")
     check_as_frame(as_frame)
     domains = select_domains(WINE, domains)
-    paths = locate_files(WINE, domains, data_home)
+    paths = locate_files(WINE, domains, data_home,
+                         download_if_missing=download_if_missing)
     blocks, feature_names = [], None
     for path in paths:
         feature_names, Xd, quality = _read_wine(path)
@@ -197,7 +224,8 @@ def _read_heart(path):
     return X, (num > 0).astype(np.int64)
 
 
-def fetch_heart_disease(*, data_home=None, domains=None, as_frame=False):
+def fetch_heart_disease(*, data_home=None, domains=None, as_frame=False,
+                        download_if_missing=True):
     """Heart Disease (Detrano et al. 1989): the processed files of four
     hospitals, one domain each.
 
@@ -239,6 +267,10 @@ def fetch_heart_disease(*, data_home=None, domains=None, as_frame=False):
     as_frame : bool, default=False
         Return ``X`` as a pandas DataFrame, ``y`` as a Series (column
         ``"disease"``) and the table as ``frame`` (needs pandas).
+    download_if_missing : bool, default=True
+        When a file is missing, download the UCI archive, check the sha256 of
+        the four processed files and put them into ``heart_disease/``
+        (created if needed). ``False``: raise ``FileNotFoundError`` instead.
 
     Returns
     -------
@@ -251,8 +283,13 @@ def fetch_heart_disease(*, data_home=None, domains=None, as_frame=False):
     Raises
     ------
     FileNotFoundError
-        When a file is missing: the message names it, the folder searched,
-        how that folder was chosen and where to download the data.
+        When a file is missing and cannot be downloaded (or
+        ``download_if_missing=False``): the message names it, the folder
+        searched, how that folder was chosen, the address tried and the
+        reason, and how to get the data.
+    OSError
+        When a downloaded file does not have the expected sha256; nothing is
+        written then.
 
     References
     ----------
@@ -262,7 +299,8 @@ def fetch_heart_disease(*, data_home=None, domains=None, as_frame=False):
     """
     check_as_frame(as_frame)
     domains = select_domains(HEART, domains)
-    paths = locate_files(HEART, domains, data_home)
+    paths = locate_files(HEART, domains, data_home,
+                         download_if_missing=download_if_missing)
     X, y, sample_domain = stack_domains([_read_heart(p) for p in paths], domains)
     return make_bunch(
         X, y, sample_domain, domains, feature_names=HEART_FEATURES,
