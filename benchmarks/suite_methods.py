@@ -1,0 +1,181 @@
+"""Methods of the benchmark suite: ours, skada's equivalents, and the two
+baselines, each with the hyperparameter grid the suite selects from.
+
+Every method is built around the task's base estimator (the same for every
+method of a task, its own regularisation chosen once by cross-validation on
+the labelled source rows) and exposes ``fit(X, y, sample_domain)`` and
+``predict(X, sample_domain)``, so that the suite treats ours and the peers'
+alike.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+
+from sktransfer._kernels import median_heuristic_gamma
+
+LOGREG_C = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
+RIDGE_ALPHA = (1e-2, 1e-1, 1.0, 10.0, 100.0)
+#: skada's TCA is a dense O(n^3) solve, and its components leave lbfgs far from
+#: convergence (minutes per fit on Office-Caltech): above this many rows it is skipped
+SKADA_TCA_MAX_ROWS = 1000
+
+
+def choose_base(problem):
+    """The task's base estimator, its regularisation chosen by 5-fold
+    cross-validation on the labelled source rows only."""
+    src = problem.source_index
+    X, y = problem.X[src], problem.y[src]
+    if problem.kind == "classification":
+        binary = np.unique(y).size == 2
+        est = LogisticRegression(solver="liblinear" if binary else "lbfgs", max_iter=1000)
+        grid, cv = {"C": list(LOGREG_C)}, StratifiedKFold(5, shuffle=True, random_state=0)
+    else:
+        est, grid = Ridge(), {"alpha": list(RIDGE_ALPHA)}
+        cv = KFold(5, shuffle=True, random_state=0)
+    search = GridSearchCV(est, grid, cv=cv).fit(X, y)
+    return clone(est).set_params(**search.best_params_), search.best_params_
+
+
+@dataclass(frozen=True)
+class Method:
+    """``build(base, params)`` gives an unfitted estimator; ``grid(problem)``
+    the candidate ``params``; ``package`` is "baseline", "sktransfer" or
+    "skada"; ``trained_on`` is "source+target" (an adapter: every row, target
+    labels masked), "source" or "target-labelled" (the baselines)."""
+
+    name: str
+    package: str
+    build: Callable
+    grid: Callable
+    trained_on: str = "source+target"
+    max_rows: int | None = None
+    requires: str | None = None   # module that must import
+    # whether predict(X, sample_domain=+1) maps rows as source rows; skada's
+    # adapters refuse source rows at predict time ("allow_source" is False),
+    # so its held-out source rows are predicted as target rows
+    predicts_source_rows: bool = True
+
+    def available(self):
+        if self.requires is None:
+            return True, ""
+        try:
+            importlib.import_module(self.requires)
+        except Exception as exc:  # noqa: BLE001 - any import failure means "absent"
+            return False, f"{self.requires} does not import ({type(exc).__name__})"
+        return True, ""
+
+
+def fit_model(method, model, X, y, sample_domain):
+    if method.trained_on == "source+target":
+        return model.fit(X, y, sample_domain=sample_domain)
+    return model.fit(X, y)
+
+
+def predict_model(method, model, X, sample_domain):
+    if method.trained_on == "source+target":
+        return model.predict(X, sample_domain=sample_domain)
+    return model.predict(X)
+
+
+# ------------------------------------------------------------------ grids
+def _no_grid(problem):
+    return [{}]
+
+
+def _kmm_grid(problem):
+    # the bandwidth around the median heuristic of the (scaled) rows
+    g = median_heuristic_gamma(problem.X, random_state=0)
+    return [{"gamma": g * f} for f in (0.1, 1.0, 10.0)]
+
+
+def _coral_grid(problem):
+    return [{"reg": r} for r in ("auto", 0.1, 1.0)]
+
+
+def _tca_components(problem):
+    d = problem.n_features
+    return sorted({max(2, min(100, d // 4)), max(2, min(100, d // 2))})
+
+
+def _tca_grid(problem):
+    return [{"n_components": k, "mu": mu}
+            for k in _tca_components(problem) for mu in (0.1, 1.0, 10.0)]
+
+
+# --------------------------------------------------------------- builders
+def _ours(cls_name, **fixed):
+    def build(base, params):
+        cls = getattr(importlib.import_module("sktransfer"), cls_name)
+        return cls(base, **fixed, **params)
+    return build
+
+
+class SkadaReweighted:
+    """skada's KMM weights, then the base estimator fitted on the source rows
+    with them (skada's own ``KMMReweight`` pipeline needs metadata routing
+    switched on globally to pass the weights on)."""
+
+    def __init__(self, base, gamma):
+        self.base, self.gamma = base, gamma
+
+    def fit(self, X, y, sample_domain):
+        from skada import KMMReweightAdapter
+
+        adapter = KMMReweightAdapter(gamma=self.gamma, B=1000.0)
+        weights = adapter.fit(X, sample_domain=sample_domain).source_weights_
+        source = sample_domain > 0
+        self.estimator_ = clone(self.base).fit(X[source], y[source],
+                                               sample_weight=np.asarray(weights, float))
+        return self
+
+    def predict(self, X, sample_domain=None):
+        return self.estimator_.predict(X)
+
+
+def _skada_kmm(base, params):
+    return SkadaReweighted(base, params["gamma"])
+
+
+def _skada_coral(base, params):
+    from skada import CORAL
+    return CORAL(base, reg=params["reg"])
+
+
+def _skada_tca(base, params):
+    from skada import TransferComponentAnalysis
+    # skada solves (I + mu K L K)^-1 K H K: its mu is the paper's 1 / mu
+    return TransferComponentAnalysis(base, kernel="linear",
+                                     n_components=params["n_components"],
+                                     mu=1.0 / params["mu"])
+
+
+def _baseline(base, params):
+    return clone(base)
+
+
+METHODS = (
+    Method("source_only", "baseline", _baseline, _no_grid, trained_on="source"),
+    Method("target_only", "baseline", _baseline, _no_grid, trained_on="target-labelled"),
+    Method("kmm", "sktransfer", _ours("KMM", B=1000.0, random_state=0), _kmm_grid),
+    Method("coral", "sktransfer", _ours("CORAL"), _coral_grid),
+    Method("tca", "sktransfer", _ours("TCA", kernel="linear", random_state=0), _tca_grid),
+    Method("skada_kmm", "skada", _skada_kmm, _kmm_grid, requires="skada"),
+    Method("skada_coral", "skada", _skada_coral, _coral_grid, requires="skada",
+           predicts_source_rows=False),
+    Method("skada_tca", "skada", _skada_tca, _tca_grid, requires="skada",
+           max_rows=SKADA_TCA_MAX_ROWS, predicts_source_rows=False),
+)
+
+
+def select_methods(names=None, *, peers=True):
+    chosen = [m for m in METHODS if names is None or m.name in names
+              or m.trained_on != "source+target"]
+    return [m for m in chosen if peers or m.package != "skada"]

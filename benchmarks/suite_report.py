@@ -1,0 +1,195 @@
+"""Outputs of the benchmark suite: the CSV of every row, the Markdown
+results page and the plots."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+CSV_FIELDS = ("task", "family", "kind", "metric", "seed", "method", "package",
+              "selection", "score", "source_val", "params", "fit_s", "peak_mib",
+              "n_candidates", "n_source", "n_target", "status")
+SCALING_FIELDS = ("case", "n", "fit_s", "peak_mib", "acc", "error")
+
+
+def write_csv(rows, path, fields=CSV_FIELDS):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(fields), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _fmt(v, spec=".2f"):
+    return "" if v is None else format(v, spec)
+
+
+def _mean_std(values, spec):
+    values = [v for v in values if v is not None]
+    if not values:
+        return ""
+    if len(values) == 1:
+        return format(values[0], spec)
+    return f"{format(np.mean(values), spec)} ± {format(np.std(values), spec)}"
+
+
+def _spec(kind):
+    return ".2f" if kind == "classification" else ".3f"
+
+
+def _grouped(rows, *keys):
+    groups = defaultdict(list)
+    for r in rows:
+        groups[tuple(r[k] for k in keys)].append(r)
+    return groups
+
+
+def _scores(rows, selection):
+    """Scores of ``rows`` for a selection rule; a method with no grid
+    ("fixed") counts for both rules."""
+    return [r["score"] for r in rows if r["selection"] in (selection, "fixed")
+            and r["score"] is not None]
+
+
+def task_table(rows):
+    """One line per (task, method): label-free and oracle scores over seeds."""
+    lines = ["| task | metric | method | package | label-free | oracle | fit s | "
+             "peak MiB | chosen (label-free, first seed) | status |",
+             "|---|---|---|---|---:|---:|---:|---:|---|---|"]
+    for (task, method), rs in _grouped(rows, "task", "method").items():
+        spec = _spec(rs[0]["kind"])
+        free = [r for r in rs if r["selection"] in ("label-free", "fixed")]
+        status = sorted({r["status"] for r in rs})
+        lines.append(
+            f"| {task} | {rs[0]['metric']} | {method} | {rs[0]['package']} "
+            f"| {_mean_std(_scores(rs, 'label-free'), spec)} "
+            f"| {_mean_std(_scores(rs, 'oracle'), spec)} "
+            f"| {_mean_std([r['fit_s'] for r in free], '.3g')} "
+            f"| {_mean_std([r['peak_mib'] for r in free], '.3g')} "
+            f"| {free[0]['params'] if free else ''} | {'; '.join(status)} |")
+    return "\n".join(lines)
+
+
+def family_summary(rows):
+    """Mean over the tasks and seeds of each family, per method and rule,
+    with the gain over source-only computed on the same (task, seed)."""
+    lines = ["| family | metric | method | tasks | label-free | oracle | "
+             "label-free - source only | label-free - target only |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    for (family, kind, method), rs in _grouped(rows, "family", "kind", "method").items():
+        spec = _spec(kind)
+        baseline = {b: {(r["task"], r["seed"]): r["score"] for r in rows
+                        if r["method"] == b and r["family"] == family
+                        and r["kind"] == kind and r["score"] is not None}
+                    for b in ("source_only", "target_only")}
+        free = [r for r in rs if r["selection"] in ("label-free", "fixed")
+                and r["score"] is not None]
+
+        def gain(b):
+            d = [r["score"] - baseline[b][(r["task"], r["seed"])] for r in free
+                 if (r["task"], r["seed"]) in baseline[b]]
+            return _fmt(float(np.mean(d)) + 0.0, "+" + spec) if d else ""
+
+        tasks = len({r["task"] for r in free})
+        lines.append(
+            f"| {family} | {rs[0]['metric']} | {method} | {tasks} "
+            f"| {_fmt(np.mean(_scores(rs, 'label-free')) if free else None, spec)} "
+            f"| {_fmt(np.mean(_scores(rs, 'oracle')) if _scores(rs, 'oracle') else None, spec)} "
+            f"| {'' if method == 'source_only' else gain('source_only')} "
+            f"| {'' if method == 'target_only' else gain('target_only')} |")
+    return "\n".join(lines)
+
+
+def scaling_table(scaling):
+    lines = ["| method | n | fit s | peak MiB | target acc | note |",
+             "|---|---:|---:|---:|---:|---|"]
+    for r in sorted(scaling, key=lambda r: (r["case"], r["n"])):
+        lines.append(f"| {r['case']} | {r['n']} | {_fmt(r.get('fit_s'), '.3g')} "
+                     f"| {_fmt(r.get('peak_mib'), '.3g')} | {_fmt(r.get('acc'), '.3f')} "
+                     f"| {r.get('error') or ''} |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ plots
+PEER_PREFIX = "skada_"
+
+
+def _style(method, palette):
+    """One colour per method, shared by ours and the peer's equivalent; the
+    peer's bars hatched (lines dashed)."""
+    base = method[len(PEER_PREFIX):] if method.startswith(PEER_PREFIX) else method
+    if base not in palette:
+        palette[base] = f"C{len(palette) % 10}"
+    return palette[base], method.startswith(PEER_PREFIX)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_scores(rows, out_dir):
+    """A bar chart per family: the label-free target score of each method on
+    each task (mean over seeds, the spread as error bars). Returns paths."""
+    plt = _pyplot()
+    paths = []
+    for (family, kind), rs in _grouped(rows, "family", "kind").items():
+        tasks = list(dict.fromkeys(r["task"] for r in rs))
+        methods = list(dict.fromkeys(r["method"] for r in rs))
+        width = 0.8 / len(methods)
+        fig, ax = plt.subplots(figsize=(max(7, 0.9 * len(tasks) * len(methods) / 4 + 2), 4))
+        palette = {}
+        for j, m in enumerate(methods):
+            means, stds = [], []
+            for t in tasks:
+                s = _scores([r for r in rs if r["task"] == t and r["method"] == m],
+                            "label-free")
+                means.append(np.mean(s) if s else np.nan)
+                stds.append(np.std(s) if s else 0.0)
+            colour, peer = _style(m, palette)
+            ax.bar(np.arange(len(tasks)) + (j - (len(methods) - 1) / 2) * width,
+                   means, width, yerr=stds, label=m, color=colour,
+                   hatch="//" if peer else None, edgecolor="white" if peer else None)
+        ax.set_xticks(np.arange(len(tasks)))
+        ax.set_xticklabels(tasks, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel(f"target {'accuracy %' if kind == 'classification' else 'R^2'}")
+        ax.set_title(f"{family} ({kind}): label-free choice, mean over seeds")
+        scores = [r["score"] for r in rs if r["score"] is not None]
+        if kind == "classification" and scores:
+            ax.set_ylim(max(0, min(scores) - 10), 100)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        fig.tight_layout()
+        path = Path(out_dir) / f"suite_scores_{family}_{kind}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def plot_scaling(scaling, out_dir):
+    """Fit time against n, log-log, one line per method. Returns the path."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    palette = {}
+    for (case,), rs in _grouped([r for r in scaling if r.get("fit_s")], "case").items():
+        rs = sorted(rs, key=lambda r: r["n"])
+        colour, peer = _style(case, palette)
+        ax.loglog([r["n"] for r in rs], [r["fit_s"] for r in rs], "--" if peer else "-",
+                  marker="o", color=colour, label=case)
+    ax.set_xlabel("n source rows = n target rows")
+    ax.set_ylabel("fit time, s")
+    ax.set_title("fit time against n (synthetic covariate shift, d = 20)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    path = Path(out_dir) / "suite_time_vs_n.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,203 @@
+"""Tasks of the benchmark suite: which rows are source, target, evaluated.
+
+A task yields, for a seed, a :class:`Problem`: the preprocessed training
+rows (source labelled, target masked, as the domain data contract says), the
+target rows scored (``eval``) and the labelled target rows the target-only
+ceiling is trained on (``lab``). The two target halves are disjoint, drawn
+with the seed (stratified for classification); every adapter sees *all*
+target rows unlabelled at fit (the usual transductive protocol), no model
+ever sees a target label except the target-only baseline's own half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sktransfer.datasets import (
+    fetch_amazon_reviews,
+    fetch_heart_disease,
+    fetch_office_caltech10,
+    fetch_wine_quality,
+    make_domain_split,
+)
+
+OFFICE = {"A": "amazon", "W": "webcam", "D": "dslr", "C": "caltech"}
+AMAZON = {"B": "books", "D": "dvd", "E": "elec", "K": "kitchen"}
+HEART_SITES = ("hungary", "switzerland", "va")
+FAMILIES = ("synthetic", "wine", "heart", "office", "amazon")
+
+
+@dataclass
+class Problem:
+    """One task drawn with one seed; ``X`` already imputed and scaled."""
+
+    X: np.ndarray
+    y: np.ndarray                # target rows masked
+    sample_domain: np.ndarray    # +1 source, -1 target
+    eval_index: np.ndarray       # rows of X scored
+    y_eval: np.ndarray
+    lab_index: np.ndarray        # labelled target rows of the target-only ceiling
+    y_lab: np.ndarray
+    kind: str                    # "classification" or "regression"
+
+    @property
+    def source_index(self):
+        return np.flatnonzero(self.sample_domain > 0)
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    family: str
+    kind: str
+    draw: Callable  # (data_home, seed) -> Problem
+    note: str = ""
+
+
+def _preprocess(X):
+    """Mean imputation then standard scaling, fitted on every training row
+    (source and target, no label): the same unsupervised step for every
+    method, ours, the peers' and the baselines'."""
+    return make_pipeline(SimpleImputer(), StandardScaler()).fit_transform(X)
+
+
+def problem_from_split(split, seed, kind):
+    """Halve the target rows of a ``make_domain_split`` result into scored
+    and labelled-for-the-ceiling rows, with ``seed``."""
+    target = np.asarray(split.target_index)
+    y_true = np.asarray(split.y_target_true)
+    if kind == "classification":
+        halves = StratifiedShuffleSplit(1, test_size=0.5, random_state=seed)
+    else:
+        halves = ShuffleSplit(1, test_size=0.5, random_state=seed)
+    lab, ev = next(halves.split(np.zeros(len(target)), y_true))
+    return Problem(
+        X=_preprocess(np.asarray(split.X, dtype=float)),
+        y=np.asarray(split.y),
+        sample_domain=np.asarray(split.sample_domain),
+        eval_index=target[ev], y_eval=y_true[ev],
+        lab_index=target[lab], y_lab=y_true[lab],
+        kind=kind,
+    )
+
+
+class _Cache:
+    """Each real data set is read once per run."""
+
+    def __init__(self):
+        self._data = {}
+
+    def get(self, key, loader):
+        if key not in self._data:
+            self._data[key] = loader()
+        return self._data[key]
+
+
+_CACHE = _Cache()
+
+
+def _real_task(name, family, kind, loader, source, target, note=""):
+    def draw(data_home, seed):
+        data = _CACHE.get((family, kind, str(data_home)), lambda: loader(data_home))
+        split = make_domain_split(data, source, target, task=kind)
+        return problem_from_split(split, seed, kind)
+
+    return Task(name, family, kind, draw, note)
+
+
+def _pairs(letters):
+    return [(s, t) for s in letters for t in letters if s != t]
+
+
+def real_tasks():
+    tasks = []
+    for s, t in _pairs("CAWD"):
+        tasks.append(_real_task(
+            f"office {s}->{t}", "office", "classification",
+            lambda home: fetch_office_caltech10(data_home=home, preprocessing="published"),
+            OFFICE[s], OFFICE[t]))
+    for s, t in _pairs("KDBE"):
+        tasks.append(_real_task(
+            f"amazon {s}->{t}", "amazon", "classification",
+            lambda home: fetch_amazon_reviews(data_home=home), AMAZON[s], AMAZON[t]))
+    tasks.append(_real_task(
+        "wine red->white", "wine", "classification",
+        lambda home: fetch_wine_quality(data_home=home, target="binary"), "red", "white",
+        note="quality >= 6"))
+    tasks.append(_real_task(
+        "wine red->white (quality)", "wine", "regression",
+        lambda home: fetch_wine_quality(data_home=home, target="regression"), "red", "white",
+        note="regression on quality"))
+    for site in HEART_SITES:
+        tasks.append(_real_task(
+            f"heart cleveland->{site}", "heart", "classification",
+            lambda home: fetch_heart_disease(data_home=home), "cleveland", site,
+            note="missing values mean-imputed"))
+    return tasks
+
+
+def _synthetic_task(name, make, kind, **params):
+    def draw(data_home, seed):
+        bunch = make(task=kind, random_state=seed, **params)
+        split = make_domain_split(bunch, "source", "target", task=kind)
+        return problem_from_split(split, seed, kind)
+
+    return Task(name, "synthetic", kind, draw)
+
+
+def synthetic_tasks(n=400):
+    from sktransfer.datasets import (
+        make_conditional_shift,
+        make_covariate_shift,
+        make_label_shift,
+        make_shifted_moons,
+        make_subspace_shift,
+    )
+
+    size = {"n_source": n, "n_target": n}
+    return [
+        _synthetic_task("covariate shift", make_covariate_shift, "classification", **size),
+        _synthetic_task("covariate shift (reg)", make_covariate_shift, "regression", **size),
+        _synthetic_task("label shift", make_label_shift, "classification", **size),
+        _synthetic_task("conditional shift", make_conditional_shift, "classification",
+                        **size),
+        _synthetic_task("subspace shift", make_subspace_shift, "classification", **size),
+        _synthetic_task("rotated moons 30deg", make_shifted_moons, "classification",
+                        angle=30.0, **size),
+    ]
+
+
+def has_real_data(family, data_home):
+    """Whether the files of ``family`` are in ``data_home`` (nothing is
+    downloaded by the suite: a missing set is reported and skipped)."""
+    folders = {"wine": "wine_quality", "heart": "heart_disease",
+               "office": "office_caltech10_surf", "amazon": "amazon_review_400"}
+    folder = Path(data_home) / folders[family]
+    return folder.is_dir() and any(folder.iterdir())
+
+
+def select_tasks(families, data_home, *, synthetic_n=400):
+    """The tasks of ``families`` whose data are present; ``(tasks, missing)``."""
+    tasks, missing = [], []
+    if "synthetic" in families:
+        tasks += synthetic_tasks(synthetic_n)
+    for family in FAMILIES[1:]:
+        if family not in families:
+            continue
+        if has_real_data(family, data_home):
+            tasks += [t for t in real_tasks() if t.family == family]
+        else:
+            missing.append(family)
+    return tasks, missing

@@ -1,0 +1,152 @@
+"""The benchmark suite (benchmarks/suite*.py): its selection rules, its
+protocol's separation of target labels, and a tiny end-to-end run."""
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import suite  # noqa: E402
+import suite_report  # noqa: E402
+import suite_run  # noqa: E402
+from suite_methods import Method  # noqa: E402
+from suite_tasks import problem_from_split, select_tasks  # noqa: E402
+
+from sktransfer.datasets import make_covariate_shift, make_domain_split  # noqa: E402
+
+
+def _problem(seed=0, n=80):
+    split = make_domain_split(make_covariate_shift(n_source=n, n_target=n, random_state=seed),
+                              "source", "target")
+    return problem_from_split(split, seed, "classification")
+
+
+# --------------------------------------------------------------- protocol
+def test_target_halves_are_disjoint_and_cover_the_target():
+    p = _problem()
+    target = np.flatnonzero(p.sample_domain < 0)
+    assert np.intersect1d(p.eval_index, p.lab_index).size == 0
+    np.testing.assert_array_equal(np.sort(np.r_[p.eval_index, p.lab_index]), target)
+    # stratified halves
+    assert abs(p.y_eval.mean() - p.y_lab.mean()) < 0.05
+    # no target label in the training labels
+    assert np.all(p.y[target] == -1)
+
+
+class _Recorder:
+    """A fake adapter that records what it is trained on and predicts a
+    constant that depends on its parameter (so each candidate has a known
+    target and source-validation score)."""
+
+    seen = []
+
+    def __init__(self, answer_target, answer_source):
+        self.answer_target, self.answer_source = answer_target, answer_source
+
+    def fit(self, X, y, sample_domain=None):
+        _Recorder.seen.append((X.shape[0], y.copy(), None if sample_domain is None
+                               else sample_domain.copy()))
+        return self
+
+    def predict(self, X, sample_domain=None):
+        source = sample_domain is not None and np.all(sample_domain > 0)
+        return np.full(len(X), self.answer_source if source else self.answer_target)
+
+
+def _recorder_method(candidates, **kw):
+    return Method("fake", "sktransfer",
+                  build=lambda base, params: _Recorder(**params),
+                  grid=lambda problem: candidates, **kw)
+
+
+def test_label_free_and_oracle_pick_their_own_best_candidate():
+    p = _problem()
+    majority_t = int(np.mean(p.y_eval) > 0.5)
+    majority_s = int(np.mean(p.y[p.source_index]) > 0.5)
+    candidates = [
+        {"answer_target": 1 - majority_t, "answer_source": majority_s},   # best on source
+        {"answer_target": majority_t, "answer_source": 1 - majority_s},   # best on target
+    ]
+    rows = {r["selection"]: r for r in
+            suite_run.evaluate(_recorder_method(candidates), p, base=None, seed=0)}
+    assert rows["label-free"]["params"] == suite_run._format_params(candidates[0])
+    assert rows["oracle"]["params"] == suite_run._format_params(candidates[1])
+    assert rows["oracle"]["score"] == pytest.approx(100 * np.mean(p.y_eval == majority_t))
+    assert rows["label-free"]["score"] < rows["oracle"]["score"]
+
+
+def test_no_fit_of_an_adapter_sees_a_target_label():
+    p = _problem()
+    _Recorder.seen = []
+    candidates = [{"answer_target": 0, "answer_source": 0},
+                  {"answer_target": 1, "answer_source": 1}]
+    suite_run.evaluate(_recorder_method(candidates), p, base=None, seed=0)
+    # a full and a validation fit per candidate, and a memory-tracing refit
+    assert len(_Recorder.seen) >= 2 * len(candidates) + 1
+    for n_rows, y, sd in _Recorder.seen:
+        assert np.all(y[sd < 0] == -1)           # target rows masked
+        assert np.all(y[sd > 0] >= 0)            # source rows labelled
+        assert np.sum(sd < 0) == p.eval_index.size + p.lab_index.size
+    # the validation fits leave a quarter of the source rows out
+    sizes = sorted({n for n, _, _ in _Recorder.seen})
+    _, held_out = suite_run._source_validation_split(p, 0)
+    assert held_out.size == pytest.approx(suite_run.SOURCE_VALIDATION_SHARE
+                                          * p.source_index.size, abs=1)
+    assert sizes == [len(p.y) - held_out.size, len(p.y)]
+
+
+def test_a_failing_method_is_reported_not_dropped():
+    def broken(base, params):
+        raise RuntimeError("boom")
+    method = Method("broken", "sktransfer", build=broken, grid=lambda p: [{}])
+    (row,) = suite_run.evaluate_safely(method, _problem(), base=None, seed=0)
+    assert row["status"] == "error: RuntimeError: boom" and row["score"] is None
+    missing = Method("absent", "peer", build=broken, grid=lambda p: [{}],
+                     requires="a_module_that_does_not_exist")
+    (row,) = suite_run.evaluate_safely(missing, _problem(), base=None, seed=0)
+    assert row["status"].startswith("skipped: a_module_that_does_not_exist")
+
+
+def test_real_tasks_are_skipped_when_their_data_are_absent(tmp_path):
+    tasks, missing = select_tasks(("wine", "heart"), tmp_path)
+    assert tasks == [] and missing == ["wine", "heart"]
+
+
+# -------------------------------------------------------------- end to end
+def test_tiny_run_writes_the_csv_the_page_and_the_plots(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    rows = suite.main(["--families", "synthetic", "--tasks", "covariate", "--seeds", "1",
+                       "--synthetic-n", "60",
+                       "--methods", "coral", "kmm", "--no-peers", "--no-scaling",
+                       "--out-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "[1/2 covariate shift seed=0] kmm" in out   # progress lines
+    with open(tmp_path / "suite_results.csv") as f:
+        written = list(csv.DictReader(f))
+    assert len(written) == len(rows) == 2 * (2 + 2 * 2)  # baselines fixed, 2 rules each
+    assert {r["method"] for r in written} == {"source_only", "target_only", "coral", "kmm"}
+    for r in written:
+        assert r["status"].startswith("ok")
+        blank = {k for k, v in r.items() if v == ""}
+        # target only is never validated on source labels; nothing else is blank
+        assert blank == ({"source_val", "params"} if r["method"] == "target_only"
+                         else {"params"} if r["method"] == "source_only" else set()), r
+    page = (tmp_path / "suite_results.md").read_text()
+    assert "## Means per family" in page and "| covariate shift (reg) |" in page
+    assert "python benchmarks/suite.py --families synthetic" in page
+    for kind in ("classification", "regression"):
+        assert (tmp_path / "img" / f"suite_scores_synthetic_{kind}.png").stat().st_size > 0
+
+
+def test_scaling_outputs(tmp_path):
+    pytest.importorskip("matplotlib")
+    scaling = [{"case": c, "n": n, "fit_s": 0.01 * n / 100, "peak_mib": 1.0, "acc": 0.8,
+                "error": None} for c in ("kmm", "skada_kmm") for n in (100, 200)]
+    assert suite_report.plot_scaling(scaling, tmp_path).stat().st_size > 0
+    table = suite_report.scaling_table(scaling)
+    assert "| kmm | 200 | 0.02 | 1 | 0.800 |  |" in table
