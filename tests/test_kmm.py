@@ -14,6 +14,7 @@ from sklearn.neighbors import KNeighborsClassifier
 import sktransfer._kernels as kernels_module
 from sktransfer.domain import make_sample_domain
 from sktransfer.instance import KMM
+import sktransfer.instance._qp as qp_module
 from sktransfer.instance._qp import project_box_slab, solve_box_slab_qp
 
 
@@ -107,8 +108,11 @@ def _projection_reference(v, upper, lo, hi, rho):
 
 
 # -------------------------------------------------------------- projection
+@pytest.mark.parametrize("newton_steps", [0, qp_module._NEWTON_STEPS])
 @pytest.mark.parametrize("rho", [0.0, 0.7])
-def test_projection_matches_bisection_reference(rho):
+def test_projection_matches_bisection_reference(rho, newton_steps, monkeypatch):
+    # newton_steps=0: the sorted-breakpoint search alone
+    monkeypatch.setattr(qp_module, "_NEWTON_STEPS", newton_steps)
     rng = np.random.default_rng(0)
     for trial in range(60):
         n = int(rng.integers(1, 15))
@@ -121,8 +125,22 @@ def test_projection_matches_bisection_reference(rho):
             hi = lo  # equality constraint
         x = project_box_slab(v, upper, lo, hi, rank_one=rho)
         _assert_feasible(x, upper, lo, hi, atol=1e-12)
-        np.testing.assert_allclose(
-            x, _projection_reference(v, upper, lo, hi, rho), atol=1e-10)
+        reference = _projection_reference(v, upper, lo, hi, rho)
+        np.testing.assert_allclose(x, reference, atol=1e-10)
+        # the warm-started form the solver uses, from anywhere
+        warm, _ = qp_module._project(v, upper, lo, hi, rho, start=rng.normal() * 5)
+        np.testing.assert_allclose(warm, reference, atol=1e-10)
+
+
+def test_projection_roots_come_from_newton_steps_in_the_solver(monkeypatch):
+    # the projections of a solve settle by Newton steps, without sorting
+    def no_sorting(*args):
+        raise AssertionError("fell back to sorting the breakpoints")
+    monkeypatch.setattr(qp_module, "_root_by_sorting", no_sorting)
+    Xs, Xt = _shifted_problem(0, n_s=120)
+    X, y = _regression_data(Xs, Xt)
+    kmm = KMM(Ridge(), gamma=0.3, tol=1e-9).fit(X, y)
+    _assert_feasible(kmm.weights_, 1000.0, *_paper_slab(120))
 
 
 def test_projection_keeps_feasible_points_and_hits_the_violated_bound():

@@ -50,18 +50,58 @@ from threadpoolctl import threadpool_limits
 __all__ = ["project_box_slab", "solve_box_slab_qp", "QPResult"]
 
 
-def _root_on_breakpoints(v, upper, a, w, c):
+# Newton steps tried by _root_on_breakpoints before it sorts the breakpoints
+_NEWTON_STEPS = 12
+
+
+def _piece_root(v, upper, a, w, c, tau):
+    """Root of the linear piece of ``phi`` (see :func:`_root_on_breakpoints`)
+    through ``tau``: with the coordinates strictly between the bounds at
+    ``tau`` (``F``) and those at the upper bound (``U``) held fixed,
+    ``phi(t) = a t - w (sum_F (v_i - t) + |U| upper) - c``. ``None`` when
+    that piece is flat."""
+    d = v - tau
+    top = d >= upper
+    free = (d > 0.0) & ~top
+    denom = a + w * np.count_nonzero(free)
+    if denom == 0.0:
+        return None
+    return (c + w * (upper * np.count_nonzero(top) + v[free].sum())) / denom
+
+
+def _root_on_breakpoints(v, upper, a, w, c, start=0.0):
     r"""Root ``tau`` of ``phi(tau) = a tau - w s(tau) - c`` where
     ``s(tau) = sum_i clip(v_i - tau, 0, upper)``.
 
     ``a, w >= 0`` and ``a + w > 0``, so ``phi`` is non-decreasing, continuous
-    and piecewise linear with breakpoints ``{v_i - upper} U {v_i}``. The
-    breakpoints are sorted and the segment holding the root is found by
-    binary search, evaluating ``phi`` directly at each probe (``O(n log n)``
-    in all; no running sums, so no rounding error accumulates); on that
-    segment the set of coordinates strictly between the bounds is fixed and
-    the root follows in closed form.
+    and piecewise linear with breakpoints ``{v_i - upper} U {v_i}``.
+
+    First, Newton's method from ``tau = start``: each step jumps to the root of
+    the linear piece through the current point (:func:`_piece_root`, one
+    ``O(n)`` pass); when that root lies on the same piece, the next step
+    reproduces it bit for bit and it is the exact root. This ends in a few
+    steps in practice (the root moves little between the projections of a
+    solver's iterates). Should it not within ``_NEWTON_STEPS`` (Newton may
+    cycle on a non-convex piecewise-linear function), the breakpoints are
+    sorted and the segment holding the root is found by binary search,
+    evaluating ``phi`` directly at each probe (``O(n log n)`` in all; no
+    running sums, so no rounding error accumulates); on that segment the set
+    of coordinates strictly between the bounds is fixed and the root follows
+    in closed form.
     """
+    tau = float(start)
+    for _ in range(_NEWTON_STEPS):
+        nxt = _piece_root(v, upper, a, w, c, tau)
+        if nxt is None:
+            break
+        if nxt == tau:
+            return tau
+        tau = nxt
+    return _root_by_sorting(v, upper, a, w, c)
+
+
+def _root_by_sorting(v, upper, a, w, c):
+    """:func:`_root_on_breakpoints` by sorting the breakpoints."""
     n = v.shape[0]
 
     def phi(tau):
@@ -111,8 +151,9 @@ def project_box_slab(v, upper, lo, hi, *, rank_one=0.0):
     constraint. First ``mu = 0`` is tried (``tau = 0`` when ``rho = 0``);
     if the resulting sum leaves ``[lo, hi]``, ``tau`` is the one that puts the
     sum on the violated bound. Each ``tau`` is the root of a monotone
-    piecewise-linear function, found exactly from its sorted breakpoints in
-    ``O(n log n)``.
+    piecewise-linear function, found exactly by Newton steps on its pieces
+    (a few ``O(n)`` passes), or from its sorted breakpoints in
+    ``O(n log n)`` when those do not settle.
 
     Parameters
     ----------
@@ -128,19 +169,25 @@ def project_box_slab(v, upper, lo, hi, *, rank_one=0.0):
     -------
     x : ndarray of shape (n,)
     """
+    return _project(v, upper, lo, hi, rank_one, 0.0)[0]
+
+
+def _project(v, upper, lo, hi, rank_one, start):
+    """:func:`project_box_slab`, and the root of its first step (before the
+    sum constraint), which ``start`` warm-starts: a solver's successive
+    projections have nearby roots."""
     if rank_one == 0.0:
         tau = 0.0
     else:
         # root of tau - rho * (s(tau) - sum(v))
-        tau = _root_on_breakpoints(v, upper, 1.0, rank_one, -rank_one * v.sum())
+        tau = _root_on_breakpoints(v, upper, 1.0, rank_one, -rank_one * v.sum(), start)
     x = np.clip(v - tau, 0.0, upper)
     total = x.sum()
     if total > hi or total < lo:
         target = hi if total > hi else lo
         # root of target - s(tau)
-        tau = _root_on_breakpoints(v, upper, 0.0, 1.0, -target)
-        x = np.clip(v - tau, 0.0, upper)
-    return x
+        x = np.clip(v - _root_on_breakpoints(v, upper, 0.0, 1.0, -target, tau), 0.0, upper)
+    return x, tau
 
 
 @dataclass
@@ -277,6 +324,7 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
         f_history = [f]  # objective after each iteration
         x_prev, Kx_prev = x, Kx
         t = 1.0
+        tau = 0.0  # root of the last projection, to warm-start the next
         converged = False
         n_iter = 0
         while n_iter < max_iter and not converged:
@@ -292,7 +340,7 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
                 # the M-projection of y - M^{-1} g (Sherman-Morrison inverse)
                 rho = beta / L_try
                 Minv_g = (g - (rho / (1.0 + n * rho)) * g.sum()) / L_try
-                z = project_box_slab(y - Minv_g, upper, lo, hi, rank_one=rho)
+                z, tau = _project(y - Minv_g, upper, lo, hi, rho, tau)
                 Kz = mv(z)
                 d = z - y
                 dd, ds = float(d @ d), float(d.sum())
