@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.metadata
 import os
 import platform
 import shlex
@@ -121,10 +122,11 @@ def run_published(data_home, log=print):
 
 
 def machine():
+    # the version from the package metadata: importing skada switches
+    # scikit-learn's metadata routing on for the whole process
     try:
-        import skada
-        peer = f"skada {skada.__version__}"
-    except ImportError:
+        peer = f"skada {importlib.metadata.version('skada')}"
+    except importlib.metadata.PackageNotFoundError:
         peer = "skada not installed"
     return (f"{platform.machine()}, {os.cpu_count()} CPU cores, Python "
             f"{platform.python_version()}, numpy {np.__version__}, scikit-learn "

@@ -136,6 +136,8 @@ def test_tiny_run_writes_the_csv_the_page_and_the_plots(tmp_path, capsys):
         # target only is never validated on source labels; nothing else is blank
         assert blank == ({"source_val", "params"} if r["method"] == "target_only"
                          else {"params"} if r["method"] == "source_only" else set()), r
+    import sklearn
+    assert not sklearn.get_config()["enable_metadata_routing"]  # left as it was
     page = (tmp_path / "suite_results.md").read_text()
     assert "## Means per family" in page and "| covariate shift (reg) |" in page
     assert "python benchmarks/suite.py --families synthetic" in page
