@@ -163,7 +163,27 @@ PROTOCOL = """\
   peak memory traced by `tracemalloc` (Python objects and numpy arrays,
   not BLAS's work buffers) in one more such fit.
 * skada's TCA is skipped above {skada_tca_max} training rows (a dense
-  O(n^3) solve).
+  O(n^3) solve, and its components leave lbfgs far from convergence:
+  minutes per fit on Office-Caltech). skada switches scikit-learn's
+  metadata routing on when imported; the run imports it first, so every
+  method runs under that setting.
+"""
+
+
+SELECTION_TEXT = """\
+For every method of ours with a grid, on every task and seed, each label-free
+rule picks a candidate; its **regret** is the oracle's target score minus the
+target score of that pick (0: it picked as well as the target labels would;
+mean over tasks, seeds and methods, the number of choices in brackets). The
+scorers (`sktransfer.model_selection`) score each candidate's
+source-validation model on the fold a search would give them: the held-out
+quarter of the source rows (labelled) and every target row (masked).
+`iwcv`: importance-weighted validation, density ratio from a logistic domain
+classifier; `iwcv_kmm`: the same with KMM's weights; `dev`: deep embedded
+validation on the adapter's features; `circular`: reverse validation;
+`entropy`: prediction entropy; `snd`: soft neighbourhood density; source
+validation: the plain accuracy on the held-out source rows (the "label-free"
+rule of the tables above).
 """
 
 
@@ -187,6 +207,16 @@ def write_page(path, *, rows, scaling, published, missing, command, seconds,
               report.family_summary(rows) + "\n"]
     for p in plots:
         parts.append(f"![{p.stem}]({p.relative_to(out_dir).as_posix()})\n")
+    study = report.selection_table(rows)
+    if study.count("\n") > 1:
+        best = report.recommended_rule(rows)
+        parts += ["## Selection without target labels\n",
+                  SELECTION_TEXT,
+                  study + "\n"]
+        if best is not None:
+            parts.append(f"Smallest mean regret over the real classification tasks: "
+                         f"**{best[0].replace('scorer:', '')}**, {best[1]:.2f} accuracy "
+                         "points.\n")
     parts += ["## Every task\n", "Mean ± standard deviation over seeds.\n",
               report.task_table(rows) + "\n"]
     if scaling:
@@ -246,6 +276,11 @@ def main(argv=None):
     for family in missing:
         print(f"no {family} data in {args.data_home}: its tasks are skipped", flush=True)
     methods = select_methods(args.methods, peers=not args.no_peers)
+    if any(m.package == "skada" and m.available()[0] for m in methods):
+        # importing skada switches scikit-learn's metadata routing on for the
+        # process (its pipelines need it): do it first, so that every method
+        # of every task runs under the same setting
+        import skada  # noqa: F401
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     rows = run_tasks(tasks, methods, seeds, args.data_home, log=log,
                      checkpoint=lambda rs: report.write_csv(rs, out_dir / "suite_results.csv"))

@@ -104,6 +104,64 @@ def family_summary(rows):
     return "\n".join(lines)
 
 
+REAL_FAMILIES = ("office", "amazon", "wine", "heart")
+
+
+def _regrets(rows):
+    """``{(kind, rule): {family: [regret, ...]}}``: oracle score minus the
+    score of the candidate each label-free rule picked, per (task, seed,
+    method) with a grid."""
+    per = defaultdict(dict)
+    for r in rows:
+        if r["score"] is None or r["selection"] in ("fixed", "-"):
+            continue
+        key = (r["family"], r["kind"], r["task"], r["seed"], r["method"])
+        per[key][r["selection"]] = r["score"]
+    out = defaultdict(lambda: defaultdict(list))
+    for (family, kind, *_), scores in per.items():
+        if "oracle" not in scores:
+            continue
+        for rule, value in scores.items():
+            if rule != "oracle":
+                out[(kind, rule)][family].append(scores["oracle"] - value)
+    return out
+
+
+def recommended_rule(rows, kind="classification"):
+    """The label-free rule with the smallest mean regret over the real tasks
+    (``None`` when there is none), and that regret."""
+    best = None
+    for (k, rule), by_family in _regrets(rows).items():
+        real = [v for f in REAL_FAMILIES for v in by_family.get(f, [])]
+        if k == kind and real and (best is None or np.mean(real) < best[1]):
+            best = (rule, float(np.mean(real)))
+    return best
+
+
+def selection_table(rows):
+    """Mean selection regret of each label-free rule (oracle minus chosen
+    target score; 0 is the best possible), with the number of choices."""
+    regrets = _regrets(rows)
+    families = [f for f in (*REAL_FAMILIES, "synthetic")
+                if any(f in by for by in regrets.values())]
+    lines = ["| rule | metric | all real tasks | " + " | ".join(families) + " |",
+             "|---|---|---:|" + "---:|" * len(families)]
+
+    def cell(values, spec):
+        return f"{format(np.mean(values), spec)} ({len(values)})" if values else ""
+
+    for (kind, rule), by_family in sorted(regrets.items(),
+                                          key=lambda kv: (kv[0][0], kv[0][1] != "label-free",
+                                                          kv[0][1])):
+        spec = _spec(kind)
+        real = [v for f in REAL_FAMILIES for v in by_family.get(f, [])]
+        name = "source validation" if rule == "label-free" else rule.replace("scorer:", "")
+        lines.append(f"| {name} | {'accuracy points' if kind == 'classification' else 'R^2'} "
+                     f"| {cell(real, spec)} | "
+                     + " | ".join(cell(by_family.get(f, []), spec) for f in families) + " |")
+    return "\n".join(lines)
+
+
 def scaling_table(scaling):
     lines = ["| method | n | fit s | peak MiB | target acc | note |",
              "|---|---:|---:|---:|---:|---|"]

@@ -82,9 +82,51 @@ def _training_rows(method, problem, exclude=()):
     return problem.X[rows], problem.y[rows], None if sd is None else sd[rows]
 
 
-def evaluate(method, problem, base, seed):
+def selection_scorers(kind, seed):
+    """The package's label-free scorers compared in the selection study
+    (fresh instances: a scorer keeps no state, this makes sure of it)."""
+    from sktransfer.model_selection import (
+        CircularValidationScorer,
+        DeepEmbeddedValidationScorer,
+        ImportanceWeightedScorer,
+        PredictionEntropyScorer,
+        SoftNeighborhoodDensityScorer,
+    )
+
+    scorers = {
+        "iwcv": ImportanceWeightedScorer(random_state=seed),
+        "iwcv_kmm": ImportanceWeightedScorer(ratio="kmm", random_state=seed),
+        "dev": DeepEmbeddedValidationScorer(random_state=seed),
+        "circular": CircularValidationScorer(),
+    }
+    if kind == "classification":
+        scorers["entropy"] = PredictionEntropyScorer()
+        scorers["snd"] = SoftNeighborhoodDensityScorer()
+    return scorers
+
+
+def _scorer_values(method, model, problem, val_src, seed):
+    """Each study scorer on the source-validation model, scored on the fold
+    it would see in a search: the held-out source rows (labelled) and every
+    target row (masked). A scorer that fails gives ``None`` (reported)."""
+    target = np.flatnonzero(problem.sample_domain < 0)
+    rows = np.r_[val_src, target]
+    sd = np.r_[np.ones(len(val_src), int), -np.ones(len(target), int)]
+    values = {}
+    for name, scorer in selection_scorers(problem.kind, seed).items():
+        try:
+            values[name] = scorer(model, problem.X[rows], problem.y[rows], sample_domain=sd)
+        except Exception as exc:  # noqa: BLE001 - one scorer must not end the study
+            values[name] = None
+            warnings.warn(f"{name} failed on {method.name}: {exc!r}")
+    return values
+
+
+def evaluate(method, problem, base, seed, *, study=True):
     """Rows (dicts) for ``method`` on ``problem``: one per selection rule
-    ("label-free", "oracle"), or one ("fixed") for a method with no grid."""
+    ("label-free", "oracle", and with ``study`` one per scorer of the
+    selection study, "scorer:<name>", for our methods), or one ("fixed") for
+    a method with no grid."""
     X, y, sd = _training_rows(method, problem)
     X_eval = problem.X[problem.eval_index]
     sd_eval = -np.ones(len(X_eval), dtype=int)
@@ -106,8 +148,11 @@ def evaluate(method, problem, base, seed):
             pred = predict_model(method, sv_model, problem.X[val_src],
                                  np.full(len(val_src), as_source))
             source_val = score(problem.kind, problem.y[val_src], pred)
+        scorer_values = {}
+        if study and validate and method.package == "sktransfer" and len(candidates) > 1:
+            scorer_values = _scorer_values(method, sv_model, problem, val_src, seed)
         trials.append(dict(params=params, fit_s=fit_s, target=target,
-                           source_val=source_val))
+                           source_val=source_val, scorers=scorer_values))
     if len(trials) == 1:
         picks = {"fixed": trials[0]}
     else:
@@ -115,17 +160,23 @@ def evaluate(method, problem, base, seed):
             "label-free": max(trials, key=lambda t: t["source_val"]),
             "oracle": max(trials, key=lambda t: t["target"]),
         }
+        for name in trials[0]["scorers"]:
+            if all(t["scorers"][name] is not None for t in trials):
+                picks[f"scorer:{name}"] = max(trials, key=lambda t: t["scorers"][name])
     peaks = {}
     rows = []
     for rule, trial in picks.items():
         key = repr(sorted(trial["params"].items()))
-        if key not in peaks:
+        measured = not rule.startswith("scorer:")  # the study reports scores only
+        if measured and key not in peaks:
             peaks[key] = _peak_mib(method, base, trial["params"], X, y, sd)
         rows.append(dict(
             method=method.name, package=method.package, selection=rule,
             score=trial["target"], source_val=trial["source_val"],
-            params=_format_params(trial["params"]), fit_s=trial["fit_s"],
-            peak_mib=peaks[key], n_candidates=len(trials), status="ok",
+            params=_format_params(trial["params"]),
+            fit_s=trial["fit_s"] if measured else None,
+            peak_mib=peaks[key] if measured else None,
+            n_candidates=len(trials), status="ok",
         ))
     return rows
 

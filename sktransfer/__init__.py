@@ -1,7 +1,11 @@
 """sktransfer: transfer learning and domain adaptation as scikit-learn estimators.
 
 The domain data contract every estimator follows is in :mod:`sktransfer.domain`.
-Importing this package changes no global state and does not import torch.
+Subpackages: :mod:`sktransfer.instance` and :mod:`sktransfer.alignment` (the
+adapters, re-exported here), :mod:`sktransfer.model_selection` (domain-aware
+splitters, label-free scorers), :mod:`sktransfer.metrics` (shift
+diagnostics), :mod:`sktransfer.datasets`. Importing this package changes no
+global state and does not import torch.
 """
 
 from . import domain
