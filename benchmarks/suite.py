@@ -50,6 +50,8 @@ from suite_tasks import FAMILIES, select_tasks  # noqa: E402
 
 ROOT = HERE.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
+PUBLISHED_FIELDS = ("task", "pair", "method", "classifier", "accuracy", "published",
+                    "source_only", "seconds", "status", "detail")
 SCALING_CASES = ("kmm", "coral", "tca", "skada_kmm", "skada_coral", "skada_tca")
 
 
@@ -237,6 +239,40 @@ def write_page(path, *, rows, scaling, published, missing, command, seconds,
     path.write_text("\n".join(parts))
 
 
+def rebuild(src, out_dir):
+    """The page and plots from the CSVs in ``src`` (the command and duration
+    of the original run are kept from its page)."""
+    rows = report.read_csv(src / "suite_results.csv")
+    scaling_csv = src / "suite_scaling.csv"
+    scaling = report.read_csv(scaling_csv) if scaling_csv.exists() else []
+    old_page = (src / "suite_results.md").read_text() if (src / "suite_results.md").exists() else ""
+    command, seconds = "python benchmarks/suite.py", 0.0
+    for line in old_page.splitlines():
+        if line.startswith("Produced by `"):
+            command = line.split("`")[1]
+            seconds = 60 * float(line.split(" in ")[1].split(" min")[0])
+    published = []
+    published_csv = src / "suite_published.csv"
+    if published_csv.exists():
+        published = report.read_csv(published_csv)
+    (out_dir / "img").mkdir(parents=True, exist_ok=True)
+    plots = report.plot_scores(rows, out_dir / "img") if rows else []
+    scaling_plot = report.plot_scaling(scaling, out_dir / "img") if scaling else None
+    missing = []
+    for line in old_page.splitlines():
+        if line.startswith("Data sets not found"):
+            missing = line.split(": ", 1)[1].rstrip(".").split(", ")
+    write_page(out_dir / "suite_results.md", rows=rows, scaling=scaling,
+               published=published, missing=missing, command=command,
+               seconds=seconds, plots=plots, scaling_plot=scaling_plot)
+    marker = "## Published figures\n"
+    if not published and marker in old_page:  # a run that kept no CSV of them
+        with open(out_dir / "suite_results.md", "a") as f:
+            f.write("\n" + old_page[old_page.index(marker):])
+    print(f"rewrote {out_dir / 'suite_results.md'} from {src}")
+    return rows
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -258,7 +294,12 @@ def main(argv=None):
     p.add_argument("--out-dir", default=None)
     p.add_argument("--timeout", type=int, default=600,
                    help="seconds per scaling measurement")
+    p.add_argument("--from-csv", metavar="DIR", default=None,
+                   help="rewrite the page and plots of --out-dir from the CSVs of an "
+                        "earlier run in DIR (no measurement)")
     args = p.parse_args(argv)
+    if args.from_csv:
+        return rebuild(Path(args.from_csv), Path(args.out_dir or args.from_csv))
 
     families = args.families or (("synthetic", "wine", "heart") if args.quick else FAMILIES)
     seeds = list(range(args.seeds or (1 if args.quick else 3)))
@@ -293,6 +334,8 @@ def main(argv=None):
 
     report.write_csv(rows, out_dir / "suite_results.csv")
     report.write_csv(scaling, out_dir / "suite_scaling.csv", report.SCALING_FIELDS)
+    if published:
+        report.write_csv(published, out_dir / "suite_published.csv", PUBLISHED_FIELDS)
     plots = report.plot_scores(rows, out_dir / "img") if rows else []
     scaling_plot = report.plot_scaling(scaling, out_dir / "img") if scaling else None
     write_page(out_dir / "suite_results.md", rows=rows, scaling=scaling,

@@ -15,6 +15,27 @@ CSV_FIELDS = ("task", "family", "kind", "metric", "seed", "method", "package",
 SCALING_FIELDS = ("case", "n", "fit_s", "peak_mib", "acc", "error")
 
 
+_FLOATS = ("score", "source_val", "fit_s", "peak_mib", "acc",
+           "accuracy", "published", "source_only", "seconds")
+_INTS = ("seed", "n_candidates", "n_source", "n_target", "n")
+
+
+def read_csv(path):
+    """Rows written by :func:`write_csv`, with their numbers and missing
+    numbers (``None``) restored."""
+    def convert(key, value):
+        if value == "":  # a blank number is missing, a blank text is empty
+            return None if key in _FLOATS or key in _INTS else ""
+        if key in _FLOATS:
+            return float(value)
+        if key in _INTS:
+            return int(value)
+        return value
+
+    with open(path, newline="") as f:
+        return [{k: convert(k, v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
 def write_csv(rows, path, fields=CSV_FIELDS):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +134,10 @@ def _regrets(rows):
     method) with a grid."""
     per = defaultdict(dict)
     for r in rows:
-        if r["score"] is None or r["selection"] in ("fixed", "-"):
+        # ours only: the study's scorers score our methods' candidates, so
+        # every rule is compared on the same choices
+        if r["score"] is None or r["selection"] in ("fixed", "-") or (
+                r["package"] != "sktransfer"):
             continue
         key = (r["family"], r["kind"], r["task"], r["seed"], r["method"])
         per[key][r["selection"]] = r["score"]

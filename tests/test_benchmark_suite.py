@@ -152,6 +152,11 @@ def test_tiny_run_writes_the_csv_the_page_and_the_plots(tmp_path, capsys):
     assert "python benchmarks/suite.py --families synthetic" in page
     for kind in ("classification", "regression"):
         assert (tmp_path / "img" / f"suite_scores_synthetic_{kind}.png").stat().st_size > 0
+    # the page rebuilt from the CSV alone is the same page
+    rebuilt_dir = tmp_path / "rebuilt"
+    suite.main(["--from-csv", str(tmp_path), "--out-dir", str(rebuilt_dir)])
+    rebuilt = (rebuilt_dir / "suite_results.md").read_text()
+    assert rebuilt.splitlines()[3:] == page.splitlines()[3:]
 
 
 def test_scaling_outputs(tmp_path):
