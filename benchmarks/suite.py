@@ -217,7 +217,7 @@ def write_page(path, *, rows, scaling, published, missing, command, seconds,
                   study + "\n"]
         if best is not None:
             parts.append(f"Smallest mean regret over the real classification tasks: "
-                         f"**{best[0].replace('scorer:', '')}**, {best[1]:.2f} accuracy "
+                         f"**{report.rule_name(best[0])}**, {best[1]:.2f} accuracy "
                          "points.\n")
     parts += ["## Every task\n", "Mean ± standard deviation over seeds.\n",
               report.task_table(rows) + "\n"]
@@ -284,6 +284,8 @@ def main(argv=None):
     p.add_argument("--methods", nargs="+", default=None,
                    help="method names (the baselines always run)")
     p.add_argument("--seeds", type=int, default=None, help="number of seeds")
+    p.add_argument("--first-seed", type=int, default=0,
+                   help="seeds are first-seed, first-seed + 1, ... (to split a run)")
     p.add_argument("--no-peers", action="store_true", help="leave skada out")
     p.add_argument("--no-scaling", action="store_true")
     p.add_argument("--no-published", action="store_true")
@@ -302,7 +304,8 @@ def main(argv=None):
         return rebuild(Path(args.from_csv), Path(args.out_dir or args.from_csv))
 
     families = args.families or (("synthetic", "wine", "heart") if args.quick else FAMILIES)
-    seeds = list(range(args.seeds or (1 if args.quick else 3)))
+    seeds = list(range(args.first_seed,
+                       args.first_seed + (args.seeds or (1 if args.quick else 3))))
     sizes = args.scaling_sizes or ([500, 1000] if args.quick else [500, 1000, 2000, 5000])
     out_dir = Path(args.out_dir or (ROOT / "build" / "benchmark-quick" if args.quick
                                     else ROOT / "docs"))

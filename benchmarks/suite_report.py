@@ -151,6 +151,11 @@ def _regrets(rows):
     return out
 
 
+def rule_name(rule):
+    """How the page names a selection rule."""
+    return "source validation" if rule == "label-free" else rule.replace("scorer:", "")
+
+
 def recommended_rule(rows, kind="classification"):
     """The label-free rule with the smallest mean regret over the real tasks
     (``None`` when there is none), and that regret."""
@@ -179,7 +184,7 @@ def selection_table(rows):
                                                           kv[0][1])):
         spec = _spec(kind)
         real = [v for f in REAL_FAMILIES for v in by_family.get(f, [])]
-        name = "source validation" if rule == "label-free" else rule.replace("scorer:", "")
+        name = rule_name(rule)
         lines.append(f"| {name} | {'accuracy points' if kind == 'classification' else 'R^2'} "
                      f"| {cell(real, spec)} | "
                      + " | ".join(cell(by_family.get(f, []), spec) for f in families) + " |")

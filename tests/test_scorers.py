@@ -249,3 +249,16 @@ def test_regression_scorers(shifted):
         assert np.isfinite(scorer(model, split.X, split.y))
     with pytest.raises(ValueError, match="loss must be one of"):
         ImportanceWeightedScorer(loss="zero_one")(model, split.X, split.y)
+
+
+def test_an_ensemble_domain_classifier_is_used_as_given(shifted):
+    # an unfitted ensemble has no length: the default must be chosen by
+    # "is None", not by truth
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = shifted.X, shifted.y
+    model = CORAL(LogisticRegression()).fit(X, y)
+    forest = RandomForestClassifier(n_estimators=10, random_state=0)
+    for scorer in (ImportanceWeightedScorer(domain_classifier=forest),
+                   DeepEmbeddedValidationScorer(domain_classifier=forest)):
+        assert np.isfinite(scorer(model, X, y))

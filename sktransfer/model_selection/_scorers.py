@@ -108,10 +108,13 @@ def _entropy(P):
 
 def _domain_ratio(Z, is_target, classifier, random_state):
     """Density ratio ``p_t(z) / p_s(z)`` at every row of ``Z`` from a
-    probabilistic domain classifier: ``(n_s / n_t) P(t|z) / P(s|z)``."""
-    clf = clone(classifier)
+    probabilistic domain classifier: ``(n_s / n_t) P(t|z) / P(s|z)``.
+    ``classifier=None``: ``LogisticRegression``; its seed (when it takes
+    one) is drawn from ``random_state``."""
+    clf = LogisticRegression(max_iter=1000) if classifier is None else clone(classifier)
     if "random_state" in clf.get_params():
-        clf.set_params(random_state=random_state)
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        clf.set_params(random_state=seed)
     clf.fit(Z, is_target.astype(int))
     p_t = np.clip(clf.predict_proba(Z)[:, list(clf.classes_).index(1)], _EPS, 1 - _EPS)
     n_t, n_s = is_target.sum(), (~is_target).sum()
@@ -365,10 +368,9 @@ class ImportanceWeightedScorer(DomainScorer):
             return kmm.weights_
         if self.ratio != "classifier":
             raise ValueError(f"ratio must be 'classifier' or 'kmm', got {self.ratio!r}.")
-        clf = self.domain_classifier or LogisticRegression(max_iter=1000)
         rows = source | target
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        w = _domain_ratio(_dense(X[rows]), target[rows], clf, seed)
+        w = _domain_ratio(_dense(X[rows]), target[rows], self.domain_classifier,
+                          self.random_state)
         return w[source[rows]]
 
     def _score(self, estimator, X, y, sd, source, target, task):
@@ -425,9 +427,8 @@ class DeepEmbeddedValidationScorer(DomainScorer):
         loss = _default_loss(self.loss, task, type(self).__name__)
         rows = source | target
         Z = _dense(embedded_features(estimator, X[rows], sd[rows]))
-        clf = self.domain_classifier or LogisticRegression(max_iter=1000)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        w = _domain_ratio(Z, target[rows], clf, seed)[source[rows]]
+        w = _domain_ratio(Z, target[rows], self.domain_classifier,
+                          self.random_state)[source[rows]]
         L = w * _losses(loss, estimator, X[source], y[source], sd[source], task)
         var_w = np.var(w, ddof=1) if w.size > 1 else 0.0
         eta = 0.0 if var_w <= _EPS else -np.cov(L, w, ddof=1)[0, 1] / var_w
