@@ -245,9 +245,10 @@ class KMM(BaseAdapter):
     n_components``; Nystroem adds :math:`O((n_s + n_t) m^2)` for its
     normalisation), :math:`8 n_s m` bytes for :math:`\Phi_s` (the target
     features are summed block by block), and :math:`O(n_s m)` per
-    iteration. The solver runs with one BLAS thread: its products are
-    memory-bound, and BLAS threading of matrix-vector products costs more in
-    synchronisation than it gains.
+    iteration. Below about 500 source rows the solver runs with one BLAS
+    thread (products that short cost more in synchronisation than threads
+    gain); above, its products use the BLAS threads as configured (limit
+    them with ``threadpoolctl.threadpool_limits``).
 
     **Deviations from the paper.** The quadratic program, ``B = 1000`` and
     the default ``eps`` are the paper's. (1) The solver, above, and the
