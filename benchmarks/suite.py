@@ -239,6 +239,10 @@ def write_page(path, *, rows, scaling, published, missing, command, seconds,
                   "scored, fixed hyperparameters); the full table with its protocol is "
                   "`real_data_results.md`.\n",
                   real_data.table(published) + "\n"]
+    # a "## Reading" section written by hand (the interpretation) is kept
+    if path.exists() and "\n## Reading" in path.read_text():
+        text = path.read_text()
+        parts.append(text[text.index("\n## Reading") + 1:])
     path.write_text("\n".join(parts))
 
 
