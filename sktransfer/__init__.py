@@ -11,7 +11,7 @@ global state and does not import torch.
 from . import domain
 from .alignment import CORAL, TCA
 from .domain import make_sample_domain, mask_target_labels
-from .instance import KMM
+from .instance import KMM, TrAdaBoostClassifier
 
 __version__ = "0.1.0.dev0"
 
@@ -19,6 +19,7 @@ __all__ = [
     "CORAL",
     "KMM",
     "TCA",
+    "TrAdaBoostClassifier",
     "domain",
     "make_sample_domain",
     "mask_target_labels",
