@@ -11,7 +11,12 @@ global state and does not import torch.
 from . import domain
 from .alignment import CORAL, TCA
 from .domain import make_sample_domain, mask_target_labels
-from .instance import KMM, TrAdaBoostClassifier
+from .instance import (
+    KMM,
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
+    TwoStageTrAdaBoostRegressor,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -20,6 +25,8 @@ __all__ = [
     "KMM",
     "TCA",
     "TrAdaBoostClassifier",
+    "TrAdaBoostRegressor",
+    "TwoStageTrAdaBoostRegressor",
     "domain",
     "make_sample_domain",
     "mask_target_labels",

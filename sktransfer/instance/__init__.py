@@ -1,8 +1,17 @@
 """Instance reweighting: weight source rows so that they look like target rows
 (KMM), or learn which source rows to trust from a few labelled target rows
-(TrAdaBoost)."""
+(TrAdaBoost, TrAdaBoost.R2, two-stage TrAdaBoost.R2)."""
 
 from ._kmm import KMM
-from ._tradaboost import TrAdaBoostClassifier
+from ._tradaboost import (
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
+    TwoStageTrAdaBoostRegressor,
+)
 
-__all__ = ["KMM", "TrAdaBoostClassifier"]
+__all__ = [
+    "KMM",
+    "TrAdaBoostClassifier",
+    "TrAdaBoostRegressor",
+    "TwoStageTrAdaBoostRegressor",
+]

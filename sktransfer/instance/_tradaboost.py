@@ -9,38 +9,53 @@ from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
     MetaEstimatorMixin,
+    RegressorMixin,
     clone,
     is_classifier,
+    is_regressor,
 )
 from sklearn.ensemble._base import _set_random_states
-from sklearn.metrics import accuracy_score
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import KFold
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
+    assert_all_finite,
     check_is_fitted,
     column_or_1d,
     has_fit_parameter,
     validate_data,
 )
 
-from .._validation import check_number
+from .._validation import check_number, check_option
 from ..domain import DomainData, check_sample_domain, labelled_mask
 
-__all__ = ["TrAdaBoostClassifier"]
+__all__ = [
+    "TrAdaBoostClassifier",
+    "TrAdaBoostRegressor",
+    "TwoStageTrAdaBoostRegressor",
+]
 
 #: Distance from 0 and from 1/2 at which the target error is clipped before
 #: ``beta_t = eps_t / (1 - eps_t)`` is formed (see Notes of the class).
 ERROR_CLIP = 1e-10
 
-_HOW_TO_MARK_TARGET = (
-    "pass fit(X, y, sample_domain=sd) with positive integers on source rows and "
-    "negative integers on target rows, and give the few labelled target rows "
-    "their true label (unlabelled rows, y = -1, are ignored). In a Pipeline pass "
-    "<step>__sample_domain=sd; with metadata routing enabled call "
-    "set_fit_request(sample_domain=True)."
-)
+#: Losses of AdaBoost.R2 (Drucker 1997) for the regressors.
+REGRESSION_LOSSES = ("linear", "square", "exponential")
+
+_MASKED = {"classification": "y = -1", "regression": "y = NaN"}
+
+
+def _how_to_mark_target(task):
+    return (
+        "pass fit(X, y, sample_domain=sd) with positive integers on source rows and "
+        "negative integers on target rows, and give the few labelled target rows "
+        f"their true label (unlabelled rows, {_MASKED[task]}, are ignored). In a "
+        "Pipeline pass <step>__sample_domain=sd; with metadata routing enabled call "
+        "set_fit_request(sample_domain=True)."
+    )
 
 
 def _paper_source_beta(n_source, n_estimators):
@@ -61,7 +76,213 @@ def _vote_start(n_rounds):
     return ceil(n_rounds / 2) - 1
 
 
-class TrAdaBoostClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+def _adjusted_errors(pred, y, loss):
+    r"""AdaBoost.R2's adjusted errors (Drucker 1997), each in ``[0, 1]``:
+    :math:`r_i = |h(x_i) - y_i| / D` with :math:`D = \max_i |h(x_i) - y_i|`
+    over the rows given, then :math:`r_i` (``"linear"``), :math:`r_i^2`
+    (``"square"``) or :math:`1 - e^{-r_i}` (``"exponential"``). ``D = 0``
+    (every row predicted exactly) gives errors 0."""
+    gap = np.abs(pred - y)
+    largest = gap.max()
+    ratio = gap / largest if largest > 0 else np.zeros_like(gap)
+    if loss == "square":
+        return ratio ** 2
+    if loss == "exponential":
+        return 1.0 - np.exp(-ratio)
+    return ratio
+
+
+def _weighted_median(predictions, weights):
+    """Weighted median over learners, row by row, as AdaBoost.R2 (and
+    scikit-learn's ``AdaBoostRegressor``) computes it: the smallest
+    prediction whose cumulative weight (predictions sorted increasingly)
+    reaches half the total weight.
+
+    ``predictions`` has shape (n_learners, n_samples), ``weights`` shape
+    (n_learners,)."""
+    order = np.argsort(predictions, axis=0, kind="stable")
+    cumulative = np.cumsum(weights[order], axis=0)
+    first = np.argmax(cumulative >= 0.5 * cumulative[-1], axis=0)
+    columns = np.arange(predictions.shape[1])
+    return predictions[order[first, columns], columns]
+
+
+class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
+    """What every TrAdaBoost shares: parameter, data and domain validation,
+    the training rows (labelled source rows first, then labelled target
+    rows) and their initial weights, the paper's boosting loop, the tags.
+
+    Subclasses set ``_task`` (``"classification"`` / ``"regression"``) and
+    ``_default_estimator``; the loop measures each learner through
+    ``_row_losses`` (in ``[0, 1]``)."""
+
+    _task = "classification"
+    _learner_examples = "DecisionTreeClassifier, LogisticRegression, SVC"
+
+    # ------------------------------------------------------------ checks
+    def _base_estimator(self):
+        if self.estimator is None:
+            return self._default_estimator()
+        return self.estimator
+
+    def _check_params(self):
+        name = type(self).__name__
+        check_number(self.n_estimators, "n_estimators", owner=name, integer=True, low=1)
+        est = self._base_estimator()
+        kind = "classifier" if self._task == "classification" else "regressor"
+        if not (hasattr(est, "fit") and hasattr(est, "predict")
+                and hasattr(est, "get_params")):
+            raise ValueError(
+                f"{name}: estimator must be a scikit-learn {kind}, got {est!r}."
+            )
+        is_kind = is_classifier if self._task == "classification" else is_regressor
+        if not is_kind(est):
+            raise ValueError(
+                f"{name}: estimator must be a {kind}, got {type(est).__name__}."
+            )
+        if not has_fit_parameter(est, "sample_weight"):
+            raise ValueError(
+                f"{name} trains each learner with the boosting weights, but "
+                f"{type(est).__name__}.fit does not accept sample_weight. Use a "
+                f"learner that does (e.g. {self._learner_examples})."
+            )
+
+    def _allows_nan(self):
+        return get_tags(self._base_estimator()).input_tags.allow_nan
+
+    def _check_X(self, X, *, reset):
+        return validate_data(
+            self, X, accept_sparse="csr", dtype=np.float64, reset=reset,
+            ensure_all_finite="allow-nan" if self._allows_nan() else True,
+            ensure_min_samples=2 if reset else 1,
+        )
+
+    def _check_y(self, y):
+        """``y`` as a 1-d array, its labelled rows checked."""
+        y = column_or_1d(y, warn=True)
+        if self._task == "regression":
+            y = np.asarray(y, dtype=np.float64)
+            labelled = labelled_mask(y, task="regression")
+            assert_all_finite(y[labelled], input_name="y")
+        else:
+            check_classification_targets(y[labelled_mask(y, task="classification")])
+        return y
+
+    def _validate_fit(self, X, y, sample_domain, sample_weight):
+        """Training rows, labels and initial weights; raises before any
+        learner is trained."""
+        name = type(self).__name__
+        how = _how_to_mark_target(self._task)
+        self._check_params()
+        if y is None:
+            raise ValueError(
+                f"{name} requires y to be passed, but the target y is None: pass "
+                "the labels of the source rows and of a few target rows."
+            )
+        if sample_domain is None:
+            raise ValueError(
+                f"{name} needs sample_domain to tell labelled target rows from "
+                f"labelled source rows: {how}"
+            )
+        X = self._check_X(X, reset=True)
+        y = column_or_1d(y, warn=True)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[0]} rows but y has {y.shape[0]} labels; give one "
+                f"label per row ({_MASKED[self._task]} for unlabelled rows)."
+            )
+        sample_domain = check_sample_domain(sample_domain, X.shape[0])
+        y = self._check_y(y)
+        data = DomainData.from_fit(X, y, sample_domain, task=self._task)
+        source = np.flatnonzero(data.labelled & data.is_source)
+        target = np.flatnonzero(data.labelled & data.is_target)
+        if target.shape[0] == 0:
+            raise ValueError(
+                f"{name}: no labelled target row. TrAdaBoost learns from a few "
+                f"labelled target rows besides the source rows: {how}"
+            )
+        weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        weights = np.r_[weights[source], weights[target]]
+        if weights[source.shape[0]:].sum() <= 0 or weights.sum() <= 0:
+            raise ValueError(
+                f"{name}: sample_weight gives the labelled target rows a total "
+                "weight of 0; the target error would be undefined. Give them "
+                "positive weights."
+            )
+        return X, y, source, target, weights
+
+    def _training_rows(self, X, y, sample_domain, sample_weight):
+        """Validated training set: ``X``, ``y`` of the labelled source rows
+        then the labelled target rows, the target mask, the initial weights
+        normalised to sum 1; sets ``source_index_`` and ``target_index_``."""
+        X, y, source, target, weights = self._validate_fit(
+            X, y, sample_domain, sample_weight)
+        rows = np.r_[source, target]
+        is_target = np.r_[np.zeros(source.shape[0], bool), np.ones(target.shape[0], bool)]
+        self.source_index_, self.target_index_ = source, target
+        return X[rows], y[rows], is_target, weights / weights.sum()
+
+    # ------------------------------------------------------- the paper
+    def _boost(self, X_train, y_train, is_target, weights):
+        r"""The paper's rounds: train on :math:`p^t`, target error
+        :math:`\epsilon_t` (mean of the row losses over the target rows,
+        weighted), then :math:`w_i \beta^{e_i}` on source rows and
+        :math:`w_i \beta_t^{-e_i}` on target rows, normalised. Sets the
+        fitted attributes of the rounds."""
+        self.source_beta_ = _paper_source_beta(int((~is_target).sum()), self.n_estimators)
+        rng = check_random_state(self.random_state)
+        self.estimators_, errors, betas = [], [], []
+        for _ in range(self.n_estimators):
+            learner = clone(self._base_estimator())
+            _set_random_states(learner, rng)
+            learner.fit(X_train, y_train, sample_weight=weights * y_train.shape[0])
+            losses = self._row_losses(learner.predict(X_train), y_train)
+            error = ((weights * losses)[is_target].sum()
+                     / weights[is_target].sum())
+            beta_t = _learner_beta(error)
+            factor = np.where(is_target, 1.0 / beta_t, self.source_beta_)
+            weights = weights * factor ** losses
+            weights = weights / weights.sum()
+            self.estimators_.append(learner)
+            errors.append(error)
+            betas.append(beta_t)
+        self.estimator_errors_ = np.asarray(errors)
+        self.estimator_weights_ = np.log(1.0 / np.asarray(betas))
+        self.source_weights_ = weights[~is_target]
+        self.target_weights_ = weights[is_target]
+
+    # ------------------------------------------------------- prediction
+    def _validate_predict(self, X, sample_domain):
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        if sample_domain is not None:  # accepted for the contract; unused
+            check_sample_domain(sample_domain, X.shape[0])
+        return X
+
+    def _score_labelled(self, X, y, sample_domain, sample_weight, metric):
+        """``metric`` on the labelled rows of ``(X, y)``."""
+        y = column_or_1d(y, warn=True)
+        keep = labelled_mask(y, task=self._task)
+        if not keep.any():
+            raise ValueError(
+                "score needs labelled rows, but every label in y is masked; pass "
+                "labelled rows."
+            )
+        X = self._validate_predict(X, sample_domain)
+        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        return metric(y[keep], self._predict_rows(X[keep]), sample_weight=sw)
+
+    # --------------------------------------------------- sklearn machinery
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._base_estimator())
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.target_tags.required = True
+        return tags
+
+
+class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
     r"""TrAdaBoost: boosting that trusts the source rows that agree with the
     target (Dai, Yang, Xue & Yu, ICML 2007).
 
@@ -234,85 +455,12 @@ class TrAdaBoostClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.n_estimators = n_estimators
         self.random_state = random_state
 
-    # ------------------------------------------------------------ checks
-    def _base_estimator(self):
-        if self.estimator is None:
-            return DecisionTreeClassifier(max_depth=3)
-        return self.estimator
+    def _default_estimator(self):
+        return DecisionTreeClassifier(max_depth=3)
 
-    def _check_params(self):
-        name = type(self).__name__
-        check_number(self.n_estimators, "n_estimators", owner=name, integer=True, low=1)
-        est = self._base_estimator()
-        if not (hasattr(est, "fit") and hasattr(est, "predict")
-                and hasattr(est, "get_params")):
-            raise ValueError(
-                f"{name}: estimator must be a scikit-learn classifier, got {est!r}."
-            )
-        if not is_classifier(est):
-            raise ValueError(
-                f"{name}: estimator must be a classifier, got {type(est).__name__}."
-            )
-        if not has_fit_parameter(est, "sample_weight"):
-            raise ValueError(
-                f"{name} trains each learner with the boosting weights, but "
-                f"{type(est).__name__}.fit does not accept sample_weight. Use a "
-                "learner that does (e.g. DecisionTreeClassifier, "
-                "LogisticRegression, SVC)."
-            )
-
-    def _allows_nan(self):
-        return get_tags(self._base_estimator()).input_tags.allow_nan
-
-    def _check_X(self, X, *, reset):
-        return validate_data(
-            self, X, accept_sparse="csr", dtype=np.float64, reset=reset,
-            ensure_all_finite="allow-nan" if self._allows_nan() else True,
-            ensure_min_samples=2 if reset else 1,
-        )
-
-    def _validate_fit(self, X, y, sample_domain, sample_weight):
-        """Training rows, labels and initial weights; raises before any
-        learner is trained."""
-        name = type(self).__name__
-        self._check_params()
-        if y is None:
-            raise ValueError(
-                f"{name} requires y to be passed, but the target y is None: pass "
-                "the labels of the source rows and of a few target rows."
-            )
-        if sample_domain is None:
-            raise ValueError(
-                f"{name} needs sample_domain to tell labelled target rows from "
-                f"labelled source rows: {_HOW_TO_MARK_TARGET}"
-            )
-        X = self._check_X(X, reset=True)
-        y = column_or_1d(y, warn=True)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} rows but y has {y.shape[0]} labels; give one "
-                "label per row (-1 for unlabelled rows)."
-            )
-        sample_domain = check_sample_domain(sample_domain, X.shape[0])
-        labelled = labelled_mask(y, task="classification")
-        check_classification_targets(y[labelled])
-        data = DomainData.from_fit(X, y, sample_domain, task="classification")
-        source = np.flatnonzero(data.labelled & data.is_source)
-        target = np.flatnonzero(data.labelled & data.is_target)
-        if target.shape[0] == 0:
-            raise ValueError(
-                f"{name}: no labelled target row. TrAdaBoost learns from a few "
-                f"labelled target rows besides the source rows: {_HOW_TO_MARK_TARGET}"
-            )
-        weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        weights = np.r_[weights[source], weights[target]]
-        if weights[source.shape[0]:].sum() <= 0 or weights.sum() <= 0:
-            raise ValueError(
-                f"{name}: sample_weight gives the labelled target rows a total "
-                "weight of 0; the target error would be undefined. Give them "
-                "positive weights."
-            )
-        return X, y, source, target, weights
+    def _row_losses(self, pred, y):
+        r""":math:`\mathbb{1}[h_t(x_i) \ne y_i]`."""
+        return (pred != y).astype(np.float64)
 
     # --------------------------------------------------------------- fit
     def fit(self, X, y, sample_domain=None, sample_weight=None):
@@ -334,39 +482,11 @@ class TrAdaBoostClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         self : object
         """
-        X, y, source, target, weights = self._validate_fit(
+        X_train, y_train, is_target, weights = self._training_rows(
             X, y, sample_domain, sample_weight)
-        rows = np.r_[source, target]
-        X_train, y_train = X[rows], y[rows]
-        is_target = np.r_[np.zeros(source.shape[0], bool), np.ones(target.shape[0], bool)]
         self.classes_ = np.unique(y_train)
-        self.source_beta_ = _paper_source_beta(source.shape[0], self.n_estimators)
-        rng = check_random_state(self.random_state)
-        weights = weights / weights.sum()
-        self.estimators_, errors, betas = [], [], []
-        for _ in range(self.n_estimators):
-            learner = clone(self._base_estimator())
-            _set_random_states(learner, rng)
-            learner.fit(X_train, y_train, sample_weight=weights * rows.shape[0])
-            wrong = learner.predict(X_train) != y_train
-            error = weights[is_target & wrong].sum() / weights[is_target].sum()
-            beta_t = _learner_beta(error)
-            weights = self._update_weights(weights, wrong, is_target, beta_t)
-            self.estimators_.append(learner)
-            errors.append(error)
-            betas.append(beta_t)
-        self.estimator_errors_ = np.asarray(errors)
-        self.estimator_weights_ = np.log(1.0 / np.asarray(betas))
-        self.source_index_, self.target_index_ = source, target
-        self.source_weights_ = weights[~is_target]
-        self.target_weights_ = weights[is_target]
+        self._boost(X_train, y_train, is_target, weights)
         return self
-
-    def _update_weights(self, weights, wrong, is_target, beta_t):
-        """The paper's update, then normalisation to sum 1."""
-        factor = np.where(is_target, 1.0 / beta_t, self.source_beta_)
-        new = weights * np.where(wrong, factor, 1.0)
-        return new / new.sum()
 
     # ------------------------------------------------------------- votes
     def _learner_votes(self, t, X):
@@ -395,12 +515,8 @@ class TrAdaBoostClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             start = new_start
             yield votes, self.estimator_weights_[start:t + 1].sum()
 
-    def _validate_predict(self, X, sample_domain):
-        check_is_fitted(self)
-        X = self._check_X(X, reset=False)
-        if sample_domain is not None:  # accepted for the contract; unused
-            check_sample_domain(sample_domain, X.shape[0])
-        return X
+    def _predict_rows(self, X):
+        return self._predict_from(*self._final_votes(X))
 
     def _decision(self, votes, total):
         if self.classes_.shape[0] == 2:
@@ -473,23 +589,495 @@ class TrAdaBoostClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         on both (pass a target scorer, e.g.
         :class:`sktransfer.model_selection.SupervisedTargetScorer`, to score
         target rows only)."""
-        y = column_or_1d(y, warn=True)
-        keep = labelled_mask(y, task="classification")
-        if not keep.any():
-            raise ValueError(
-                "score needs labelled rows, but every label in y is masked; pass "
-                "labelled rows."
-            )
-        X = self._validate_predict(X, sample_domain)
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        y_pred = self._predict_from(*self._final_votes(X[keep]))
-        return accuracy_score(y[keep], y_pred, sample_weight=sw)
+        return self._score_labelled(X, y, sample_domain, sample_weight,
+                                    accuracy_score)
 
-    # --------------------------------------------------- sklearn machinery
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self._base_estimator())
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.target_tags.required = True
-        return tags
+
+class _BaseTrAdaBoostRegressor(RegressorMixin, _BaseTrAdaBoost):
+    """Regression parts shared by TrAdaBoost.R2 and the two-stage version:
+    the default tree, the loss, the weighted median, ``score``."""
+
+    _task = "regression"
+    _learner_examples = "DecisionTreeRegressor, Ridge, SVR"
+
+    def _default_estimator(self):
+        return DecisionTreeRegressor(max_depth=3)
+
+    def _check_params(self):
+        super()._check_params()
+        check_option(self.loss, "loss", REGRESSION_LOSSES, owner=type(self).__name__)
+
+    def _row_losses(self, pred, y):
+        return _adjusted_errors(pred, y, self.loss)
+
+    def _all_predictions(self, X):
+        return np.array([est.predict(X) for est in self.estimators_])
+
+    def _median_of(self, predictions, start, stop):
+        return _weighted_median(predictions[start:stop],
+                                self.estimator_weights_[start:stop])
+
+    def predict(self, X, sample_domain=None):
+        """The weighted median of the learners' predictions (see Notes).
+
+        ``sample_domain`` is accepted for the domain data contract and
+        checked, but the prediction does not depend on it.
+        """
+        X = self._validate_predict(X, sample_domain)
+        return self._predict_rows(X)
+
+    def score(self, X, y, sample_domain=None, sample_weight=None):
+        """:math:`R^2` on the labelled rows of ``(X, y)``; rows with a
+        masked label (``NaN``) are left out."""
+        return self._score_labelled(X, y, sample_domain, sample_weight, r2_score)
+
+
+class TrAdaBoostRegressor(_BaseTrAdaBoostRegressor):
+    r"""TrAdaBoost.R2: TrAdaBoost for regression (Pardoe & Stone, ICML
+    2010), with the adjusted errors of AdaBoost.R2 (Drucker 1997).
+
+    The data are :math:`n` labelled source rows and :math:`m` labelled
+    target rows (``sample_domain`` tells them apart), with weights
+    :math:`w_i` (1, or ``sample_weight``). At each round
+    :math:`t = 1, \dots, N` (``N = n_estimators``):
+
+    1. a learner :math:`h_t` is trained on all :math:`n + m` rows with
+       the weights :math:`p^t = w^t / \sum_i w^t_i`;
+    2. adjusted errors, with :math:`D_t = \max_{i \le n + m}
+       |h_t(x_i) - y_i|` over the source *and* target rows:
+
+       .. math::
+
+           e^t_i = \frac{|h_t(x_i) - y_i|}{D_t} \ (\text{linear}), \quad
+           \Big(\frac{|h_t(x_i) - y_i|}{D_t}\Big)^2 \ (\text{square}), \quad
+           1 - \exp\Big(-\frac{|h_t(x_i) - y_i|}{D_t}\Big) \
+           (\text{exponential});
+
+    3. the error on the target rows and the factors:
+
+       .. math::
+
+           \epsilon_t = \frac{\sum_{i=n+1}^{n+m} w^t_i e^t_i}
+                             {\sum_{i=n+1}^{n+m} w^t_i}, \qquad
+           \beta_t = \frac{\epsilon_t}{1 - \epsilon_t}, \qquad
+           \beta = \frac{1}{1 + \sqrt{2 \ln n / N}};
+
+    4. :math:`w^{t+1}_i = w^t_i \beta^{e^t_i}` on source rows,
+       :math:`w^t_i \beta_t^{-e^t_i}` on target rows, normalised to sum 1.
+
+    The output is the weighted median of :math:`h_t(x)`,
+    :math:`t = \lceil N/2 \rceil, \dots, N`, with weights
+    :math:`\alpha_t = \ln(1/\beta_t)`: the smallest of these predictions
+    (sorted increasingly) whose cumulative weight reaches
+    :math:`\frac12 \sum_t \alpha_t` (the rule of AdaBoost.R2 and of
+    scikit-learn's ``AdaBoostRegressor``).
+
+    Parameters
+    ----------
+    estimator : regressor, default=None
+        Base learner; its ``fit`` must accept ``sample_weight`` (checked).
+        ``None``: ``DecisionTreeRegressor(max_depth=3)``.
+    n_estimators : int, default=50
+        Number of boosting rounds :math:`N`.
+    loss : {"linear", "square", "exponential"}, default="linear"
+        Adjusted error :math:`e^t_i` above.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every ``random_state`` parameter of each clone of the base
+        learner.
+
+    Attributes
+    ----------
+    estimators_ : list of regressors
+        The :math:`N` fitted learners.
+    estimator_weights_ : ndarray of shape (n_estimators,)
+        :math:`\alpha_t = \ln(1/\beta_t)` (clipped error: finite, positive);
+        only the last ``n_estimators - ceil(n_estimators / 2) + 1`` enter
+        the median.
+    estimator_errors_ : ndarray of shape (n_estimators,)
+        Target errors :math:`\epsilon_t` as measured (not clipped).
+    source_beta_ : float
+        The source factor :math:`\beta`.
+    source_index_, target_index_ : ndarray of int
+        Positions in the ``X`` passed to ``fit`` of the labelled source and
+        target rows.
+    source_weights_, target_weights_ : ndarray of float
+        Weights :math:`w^{N+1}` after the last update, normalised so that
+        together they sum to 1.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Notes
+    -----
+    **Data** are handled as by :class:`TrAdaBoostClassifier`:
+    ``sample_domain`` is required, unlabelled rows (``y = NaN``) are
+    ignored, source domains are pooled and so are target domains.
+
+    **Edge cases**, decided as for the classifier: :math:`\epsilon_t` is
+    clipped to :math:`[\delta, 1/2 - \delta]` (``ERROR_CLIP``) before
+    :math:`\beta_t` is formed and boosting never stops early (the paper
+    stops at :math:`\epsilon_t \ge 1/2`). :math:`\epsilon_t = 0`: every
+    target row is fitted exactly, the target weights do not change and the
+    learner gets the largest weight :math:`\ln((1-\delta)/\delta)`.
+    :math:`\epsilon_t \ge 1/2`: :math:`\beta_t \approx 1`, the target
+    weights do not change and the learner's median weight is
+    :math:`\approx 4\delta`. :math:`D_t = 0` (every row predicted exactly):
+    all adjusted errors are 0, so no weight changes.
+
+    **Other deviations.** As the classifier: the learner is trained with
+    ``sample_weight`` :math:`(n + m) p^t`.
+
+    References
+    ----------
+    D. Pardoe, P. Stone. Boosting for Regression Transfer. ICML 2010.
+    H. Drucker. Improving Regressors using Boosting Techniques. ICML 1997.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.instance import TrAdaBoostRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> Xs = rng.normal(size=(200, 2)); ys = Xs[:, 0]
+    >>> Xt = rng.normal(size=(20, 2)); yt = Xt[:, 0] + Xt[:, 1]
+    >>> X, y = np.vstack([Xs, Xt]), np.r_[ys, yt]
+    >>> sd = np.r_[np.ones(200, int), -np.ones(20, int)]
+    >>> reg = TrAdaBoostRegressor(n_estimators=10, random_state=0)
+    >>> reg.fit(X, y, sample_domain=sd).predict(Xt).shape
+    (20,)
+    """
+
+    def __init__(self, estimator=None, *, n_estimators=50, loss="linear",
+                 random_state=None):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.loss = loss
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_domain=None, sample_weight=None):
+        """Run the :math:`N` boosting rounds.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Source and target rows stacked.
+        y : array-like of shape (n_samples,)
+            Targets; unlabelled rows (``NaN``) are ignored.
+        sample_domain : array-like of int of shape (n_samples,)
+            Required: positive on source rows, negative on target rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Initial weights :math:`w^1` (1 by default).
+
+        Returns
+        -------
+        self : object
+        """
+        X_train, y_train, is_target, weights = self._training_rows(
+            X, y, sample_domain, sample_weight)
+        self._boost(X_train, y_train, is_target, weights)
+        return self
+
+    def _predict_rows(self, X):
+        n = len(self.estimators_)
+        return self._median_of(self._all_predictions(X), _vote_start(n), n)
+
+    def staged_predict(self, X, sample_domain=None):
+        """Prediction after each round ``t``: the weighted median of
+        learners ``ceil(t/2) .. t``; the last one equals :meth:`predict`.
+
+        Yields
+        ------
+        y : ndarray of shape (n_samples,)
+        """
+        X = self._validate_predict(X, sample_domain)
+        predictions = self._all_predictions(X)
+        for t in range(1, len(self.estimators_) + 1):
+            yield self._median_of(predictions, _vote_start(t), t)
+
+
+def _frozen_source_adaboost_r2(learner, X, y, is_target, weights, *, n_estimators,
+                               loss, rng):
+    r"""AdaBoost.R2' of Pardoe & Stone: AdaBoost.R2 (Drucker 1997) whose
+    source weights never change. Returns the learners and their weights
+    :math:`\ln(1/\beta_k)`.
+
+    Round :math:`k`: train on :math:`p = w / \sum w`; adjusted errors
+    :math:`e_i` (:func:`_adjusted_errors`, all rows); error
+    :math:`\bar L = \sum_i p_i e_i` over all rows;
+    :math:`\beta_k = \bar L/(1 - \bar L)` (clipped, :func:`_learner_beta`);
+    target rows :math:`w_i \leftarrow w_i \beta_k^{1 - e_i}`, source rows
+    unchanged."""
+    weights = weights / weights.sum()
+    learners, betas = [], []
+    for _ in range(n_estimators):
+        model = clone(learner)
+        _set_random_states(model, rng)
+        model.fit(X, y, sample_weight=weights * y.shape[0])
+        losses = _adjusted_errors(model.predict(X), y, loss)
+        beta = _learner_beta((weights * losses).sum())
+        weights = np.where(is_target, weights * beta ** (1.0 - losses), weights)
+        weights = weights / weights.sum()
+        learners.append(model)
+        betas.append(beta)
+    return learners, np.log(1.0 / np.asarray(betas))
+
+
+def _reweight_source(weights, losses, is_target, share):
+    r"""Stage 1 of two-stage TrAdaBoost.R2: source weights
+    :math:`w_i \beta_s^{e_i}`, :math:`\beta_s \in [0, 1]` found by bisection
+    so that the target rows hold the fraction ``share`` of the total weight;
+    target weights unchanged; the result normalised to sum 1. Returns the
+    weights and :math:`\beta_s`.
+
+    The bisection is closed by a common factor on the source weights that
+    hits ``share`` exactly. When even :math:`\beta_s = 0` leaves too much
+    source weight (source rows with :math:`e_i = 0` keep theirs), the
+    source rows with :math:`e_i > 0` get 0 and the others are scaled down
+    by that common factor; ``share = 1`` sets every source weight to 0."""
+    target_total = weights[is_target].sum()
+    source, errors = weights[~is_target], losses[~is_target]
+    wanted = target_total * (1.0 - share) / share
+
+    def source_total(beta):
+        return (source * beta ** errors).sum()
+
+    if wanted <= 0:
+        beta, new_source = 0.0, np.zeros_like(source)
+    else:
+        low, high = 0.0, 1.0
+        if source_total(0.0) < wanted:
+            for _ in range(100):
+                middle = 0.5 * (low + high)
+                low, high = (middle, high) if source_total(middle) < wanted else (low, middle)
+            beta = high
+        else:
+            beta = 0.0
+        new_source = source * beta ** errors
+        new_source *= wanted / new_source.sum()
+    out = weights.copy()
+    out[~is_target] = new_source
+    return out / out.sum(), beta
+
+
+class TwoStageTrAdaBoostRegressor(_BaseTrAdaBoostRegressor):
+    r"""Two-stage TrAdaBoost.R2 (Pardoe & Stone, ICML 2010, Algorithm 3).
+
+    :math:`n` labelled source rows, :math:`m` labelled target rows, weights
+    :math:`w^1` (uniform, or ``sample_weight``) normalised to sum 1.
+    Step :math:`s = 1, \dots, S` (``S = n_steps``) works on weights
+    :math:`w^s` whose target rows hold the share
+
+    .. math::
+
+        \rho_s = \frac{m}{n+m} + \frac{s - 1}{S - 1}\Big(1 - \frac{m}{n+m}\Big)
+
+    of the total weight, from the pooled data (:math:`s = 1`, with uniform
+    initial weights) to the target rows alone (:math:`s = S`). At step
+    :math:`s`:
+
+    1. **stage 2**: the target error of AdaBoost.R2' (AdaBoost.R2 whose
+       source weights are frozen, below) started from :math:`w^s` is
+       estimated by ``n_folds``-fold cross-validation on the target rows
+       (the folds split the target rows only, shuffled with
+       ``random_state``; every source row is always in training): the
+       weighted mean squared error of the out-of-fold predictions,
+       :math:`\mathrm{err}_s = \sum_{i \in T} w_i (\hat y_i - y_i)^2 /
+       \sum_{i \in T} w_i` (with the initial target weights, which stage 1
+       never changes relative to each other);
+    2. **stage 1**: a learner :math:`h_s` is trained on all rows with
+       :math:`w^s`; with its adjusted errors :math:`e^s_i` (as
+       :class:`TrAdaBoostRegressor`),
+
+       .. math::
+
+           w^{s+1}_i \propto w^s_i\, \beta_s^{e^s_i} \ \text{(source)}, \qquad
+           w^{s+1}_i \propto w^s_i \ \text{(target)},
+
+       with :math:`\beta_s \in [0, 1]` found by bisection so that the
+       target share of :math:`w^{s+1}` is :math:`\rho_{s+1}`.
+
+    The step :math:`s^\star = \arg\min_s \mathrm{err}_s` is kept and the
+    final model is AdaBoost.R2' trained on all rows from
+    :math:`w^{s^\star}`.
+
+    **AdaBoost.R2'** (``n_estimators`` rounds :math:`k`), from weights
+    :math:`w`: train :math:`h_k` on :math:`p = w/\sum w`; adjusted errors
+    :math:`e_i` over all rows; :math:`\bar L_k = \sum_i p_i e_i` (all
+    rows, as AdaBoost.R2); :math:`\beta_k = \bar L_k/(1 - \bar L_k)`;
+    target rows :math:`w_i \leftarrow w_i \beta_k^{1 - e_i}`, source rows
+    unchanged. Output: the weighted median of all :math:`h_k(x)` with
+    weights :math:`\ln(1/\beta_k)`, as AdaBoost.R2.
+
+    Parameters
+    ----------
+    estimator : regressor, default=None
+        Base learner (``sample_weight`` required);
+        ``None``: ``DecisionTreeRegressor(max_depth=3)``.
+    n_steps : int, default=10
+        Number of steps :math:`S \ge 2`.
+    n_estimators : int, default=50
+        Rounds of AdaBoost.R2' (each cross-validation fit and the final
+        model).
+    n_folds : int, default=5
+        Folds of the cross-validation on the target rows (:math:`\ge 2`,
+        at most :math:`m`).
+    loss : {"linear", "square", "exponential"}, default="linear"
+        Adjusted error, in both stages.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the folds and seeds every learner.
+
+    Attributes
+    ----------
+    best_step_ : int
+        0-based index :math:`s^\star - 1` of the chosen step.
+    cv_errors_ : ndarray of shape (n_steps,)
+        Cross-validated target mean squared error of each step.
+    target_shares_ : ndarray of shape (n_steps,)
+        The schedule :math:`\rho_s`.
+    step_betas_ : ndarray of shape (n_steps - 1,)
+        The factors :math:`\beta_s` found by the search.
+    estimators_ : list of regressors
+        Learners of the final AdaBoost.R2'.
+    estimator_weights_ : ndarray of shape (n_estimators,)
+        Their median weights :math:`\ln(1/\beta_k)`.
+    source_index_, target_index_ : ndarray of int
+        Positions in ``X`` of the labelled source and target rows.
+    source_weights_, target_weights_ : ndarray of float
+        The weights :math:`w^{s^\star}` of the chosen step (together summing
+        to 1), from which the final model was trained.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Notes
+    -----
+    Indexing: the paper's update of step :math:`t` targets the share
+    :math:`m/(n+m) + t/(S-1)(1 - m/(n+m))` for the *next* weights, which
+    is :math:`\rho_{t+1}` here; so the first step uses the initial weights
+    and the last one the target rows alone. At :math:`s = S` the source
+    weights are exactly 0.
+
+    Edge cases: :math:`\bar L_k` is clipped as in
+    :class:`TrAdaBoostRegressor` (no early stop, the paper's AdaBoost.R2
+    stops at :math:`\bar L_k \ge 1/2`); when :math:`\beta_s = 0` is not
+    enough to reach the share, see :func:`_reweight_source` (source rows
+    fitted exactly are scaled down by a common factor). Ties between steps
+    go to the earliest.
+
+    Cost: :math:`S (F + 1) N + S - 1` learner fits.
+
+    References
+    ----------
+    D. Pardoe, P. Stone. Boosting for Regression Transfer. ICML 2010.
+    H. Drucker. Improving Regressors using Boosting Techniques. ICML 1997.
+    """
+
+    def __init__(self, estimator=None, *, n_steps=10, n_estimators=50, n_folds=5,
+                 loss="linear", random_state=None):
+        self.estimator = estimator
+        self.n_steps = n_steps
+        self.n_estimators = n_estimators
+        self.n_folds = n_folds
+        self.loss = loss
+        self.random_state = random_state
+
+    def _check_params(self):
+        super()._check_params()
+        name = type(self).__name__
+        check_number(self.n_steps, "n_steps", owner=name, integer=True, low=2)
+        check_number(self.n_folds, "n_folds", owner=name, integer=True, low=2)
+
+    def fit(self, X, y, sample_domain=None, sample_weight=None):
+        """Run the :math:`S` steps and train the model of the best one.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Source and target rows stacked.
+        y : array-like of shape (n_samples,)
+            Targets; unlabelled rows (``NaN``) are ignored.
+        sample_domain : array-like of int of shape (n_samples,)
+            Required: positive on source rows, negative on target rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Initial weights :math:`w^1` (1 by default).
+
+        Returns
+        -------
+        self : object
+        """
+        X_train, y_train, is_target, weights = self._training_rows(
+            X, y, sample_domain, sample_weight)
+        n_target = int(is_target.sum())
+        if n_target < self.n_folds:
+            raise ValueError(
+                f"{type(self).__name__}: n_folds={self.n_folds} folds of the "
+                f"labelled target rows, but there are only {n_target}. Label more "
+                "target rows or lower n_folds (>= 2)."
+            )
+        rng = check_random_state(self.random_state)
+        folds = list(KFold(self.n_folds, shuffle=True,
+                           random_state=rng.randint(np.iinfo(np.int32).max))
+                     .split(np.flatnonzero(is_target)))
+        base_share = weights[is_target].sum()
+        shares = base_share + np.arange(self.n_steps) / (self.n_steps - 1) * (1 - base_share)
+        shares[-1] = 1.0
+        errors, betas, step_weights = [], [], []
+        for s in range(self.n_steps):
+            step_weights.append(weights)
+            errors.append(self._cv_error(X_train, y_train, is_target, weights,
+                                         folds, rng))
+            if s + 1 < self.n_steps:
+                weights, beta = self._next_weights(X_train, y_train, is_target,
+                                                   weights, shares[s + 1], rng)
+                betas.append(beta)
+        self.cv_errors_ = np.asarray(errors)
+        self.best_step_ = int(np.argmin(self.cv_errors_))
+        self.target_shares_ = shares
+        self.step_betas_ = np.asarray(betas)
+        best = step_weights[self.best_step_]
+        self.source_weights_, self.target_weights_ = best[~is_target], best[is_target]
+        self.estimators_, self.estimator_weights_ = self._stage_two(
+            X_train, y_train, is_target, best, rng)
+        return self
+
+    def _stage_two(self, X, y, is_target, weights, rng):
+        return _frozen_source_adaboost_r2(
+            self._base_estimator(), X, y, is_target, weights,
+            n_estimators=self.n_estimators, loss=self.loss, rng=rng)
+
+    def _cv_error(self, X, y, is_target, weights, folds, rng):
+        """Weighted MSE of the out-of-fold predictions on the target rows."""
+        target = np.flatnonzero(is_target)
+        source = np.flatnonzero(~is_target)
+        predicted = np.empty(target.shape[0])
+        for train, test in folds:
+            rows = np.r_[source, target[train]]
+            learners, alphas = self._stage_two(X[rows], y[rows], is_target[rows],
+                                               weights[rows], rng)
+            outputs = np.array([est.predict(X[target[test]]) for est in learners])
+            predicted[test] = _weighted_median(outputs, alphas)
+        w = weights[target]
+        return float((w * (predicted - y[target]) ** 2).sum() / w.sum())
+
+    def _next_weights(self, X, y, is_target, weights, share, rng):
+        learner = clone(self._base_estimator())
+        _set_random_states(learner, rng)
+        learner.fit(X, y, sample_weight=weights * y.shape[0])
+        losses = _adjusted_errors(learner.predict(X), y, self.loss)
+        return _reweight_source(weights, losses, is_target, share)
+
+    def _predict_rows(self, X):
+        return self._median_of(self._all_predictions(X), 0, len(self.estimators_))
+
+    def staged_predict(self, X, sample_domain=None):
+        """Prediction of the final AdaBoost.R2' after each round ``k``: the
+        weighted median of learners ``1 .. k``; the last equals
+        :meth:`predict`.
+
+        Yields
+        ------
+        y : ndarray of shape (n_samples,)
+        """
+        X = self._validate_predict(X, sample_domain)
+        predictions = self._all_predictions(X)
+        for k in range(1, len(self.estimators_) + 1):
+            yield self._median_of(predictions, 0, k)
