@@ -166,3 +166,37 @@ def test_scaling_outputs(tmp_path):
     assert suite_report.plot_scaling(scaling, tmp_path).stat().st_size > 0
     table = suite_report.scaling_table(scaling)
     assert "| kmm | 200 | 0.02 | 1 | 0.800 |  |" in table
+
+
+def test_few_labels_benchmark_end_to_end(tmp_path, shared_data):
+    import few_labels
+
+    out = tmp_path / "few.md"
+    rows = few_labels.main(["--quick", "--tasks", "cleveland->hungary", "quality",
+                            "--data-home", str(shared_data), "--out", str(out)])
+    methods = {r["method"] for r in rows}
+    assert methods == {"source only", "target only", "pooled", "TrAdaBoost",
+                       "TrAdaBoost.R2", "two-stage"}
+    # 2 tasks x 3 fractions x 1 seed; 3 baselines + 1 (classification) or 2 boosted
+    assert len(rows) == 3 * 4 + 3 * 5
+    for r in rows:
+        assert np.isfinite(r["score"]) and r["status"] == "ok"
+        if r["method"] not in ("source only", "target only", "pooled"):
+            assert r["learner_s"] > 0 and np.isfinite(r["overhead"])
+    page = out.read_text()
+    assert page.count("| heart cleveland->hungary |") == 3
+    assert (tmp_path / "few.csv").exists()
+
+
+def test_few_labels_scores_only_unlabelled_target_rows():
+    import few_labels
+
+    split = make_domain_split(make_covariate_shift(n_source=50, n_target=200,
+                                                   random_state=0), "source", "target")
+    y, sd, scored, y_scored, lab = few_labels.label_some(split, 0.05, 0, "classification")
+    target = np.flatnonzero(sd < 0)
+    assert len(lab) == 10 and np.intersect1d(scored, lab).size == 0
+    np.testing.assert_array_equal(np.sort(np.r_[scored, lab]), target)
+    assert np.all(y[lab] >= 0) and np.all(y[scored] == -1)   # scored rows stay masked
+    truth = dict(zip(split.target_index, split.y_target_true))
+    assert all(truth[i] == v for i, v in zip(scored, y_scored))

@@ -1,0 +1,255 @@
+"""Transfer with a few labelled target rows: the TrAdaBoost family against
+source-only, target-only and pooled training.
+
+For each task, seed and labelled fraction (1%, 5%, 10% of the target rows,
+at least 4), that many target rows are drawn (stratified for
+classification) and keep their label; every other target row is masked
+and scored. All methods use the same base learner (a depth-4 decision
+tree, as TrAdaBoost's own default is a shallow tree):
+
+* source only: the tree on the source rows;
+* target only: the tree on the labelled target rows;
+* pooled: the tree on source + labelled target rows, unweighted;
+* TrAdaBoostClassifier / TrAdaBoostRegressor / TwoStageTrAdaBoostRegressor
+  with that tree, N = 20 rounds (two-stage: 5 steps x 10 rounds, 3 folds).
+
+The boosting loop's own overhead (fit time minus the base learners' fit
+time, measured by a timing wrapper around the tree) is reported as a share
+of the learners' time.
+
+    python benchmarks/few_labels.py                 # every task, 3 seeds
+    python benchmarks/few_labels.py --quick         # wine and heart, 1 seed
+
+Writes ``docs/few_labels_results.md`` and a CSV beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.metrics import accuracy_score, mean_squared_error
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import suite_report as report  # noqa: E402
+
+from sktransfer import (  # noqa: E402
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
+    TwoStageTrAdaBoostRegressor,
+)
+from sktransfer.datasets import (  # noqa: E402
+    fetch_amazon_reviews,
+    fetch_heart_disease,
+    fetch_wine_quality,
+    make_domain_split,
+)
+
+ROOT = HERE.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+FRACTIONS = (0.01, 0.05, 0.10)
+MIN_LABELLED = 4
+DEPTH = 4
+FIELDS = ("task", "kind", "metric", "fraction", "n_labelled", "seed", "method", "score",
+          "fit_s", "learner_s", "overhead", "status")
+
+# base learners' fit time, accumulated by the timing wrappers
+_LEARNER_SECONDS = [0.0]
+
+
+class _TimedFit:
+    def fit(self, X, y, sample_weight=None):
+        t0 = time.perf_counter()
+        self.tree_ = clone(self.estimator).fit(X, y, sample_weight=sample_weight)
+        _LEARNER_SECONDS[0] += time.perf_counter() - t0
+        if hasattr(self.tree_, "classes_"):
+            self.classes_ = self.tree_.classes_
+        return self
+
+    def predict(self, X):
+        return self.tree_.predict(X)
+
+
+class TimedClassifier(_TimedFit, ClassifierMixin, BaseEstimator):
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def predict_proba(self, X):
+        return self.tree_.predict_proba(X)
+
+
+class TimedRegressor(_TimedFit, RegressorMixin, BaseEstimator):
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+
+# ------------------------------------------------------------------ tasks
+def tasks(data_home, quick):
+    wine_b = lambda: fetch_wine_quality(data_home=data_home)  # noqa: E731
+    wine_r = lambda: fetch_wine_quality(data_home=data_home, target="regression")  # noqa: E731
+    heart = lambda: fetch_heart_disease(data_home=data_home)  # noqa: E731
+    amazon = lambda: fetch_amazon_reviews(data_home=data_home)  # noqa: E731
+    out = [("wine red->white", "classification", wine_b, "red", "white"),
+           ("wine red->white (quality)", "regression", wine_r, "red", "white"),
+           ("heart cleveland->hungary", "classification", heart, "cleveland", "hungary"),
+           ("heart cleveland->va", "classification", heart, "cleveland", "va")]
+    if not quick:
+        out += [("amazon kitchen->dvd", "classification", amazon, "kitchen", "dvd"),
+                ("amazon books->elec", "classification", amazon, "books", "elec")]
+    return out
+
+
+def label_some(split, fraction, seed, kind):
+    """``(y, sample_domain, scored rows, their true labels)`` with
+    ``fraction`` of the target rows labelled (at least ``MIN_LABELLED``)."""
+    target = np.asarray(split.target_index)
+    y_true = np.asarray(split.y_target_true)
+    n_lab = max(MIN_LABELLED, int(round(fraction * len(target))))
+    cls = StratifiedShuffleSplit if kind == "classification" else ShuffleSplit
+    try:
+        lab, rest = next(cls(1, train_size=n_lab, random_state=seed)
+                         .split(np.zeros(len(target)), y_true))
+    except ValueError:  # too few rows of a class to stratify
+        lab, rest = next(ShuffleSplit(1, train_size=n_lab, random_state=seed)
+                         .split(np.zeros(len(target))))
+    y = np.array(split.y, dtype=float if kind == "regression" else None)
+    y[target[lab]] = y_true[lab]
+    return y, np.asarray(split.sample_domain), target[rest], y_true[rest], target[lab]
+
+
+def methods(kind):
+    if kind == "classification":
+        tree = DecisionTreeClassifier(max_depth=DEPTH, random_state=0)
+        return tree, {"TrAdaBoost": lambda base: TrAdaBoostClassifier(
+            TimedClassifier(base), n_estimators=20, random_state=0)}
+    tree = DecisionTreeRegressor(max_depth=DEPTH, random_state=0)
+    return tree, {
+        "TrAdaBoost.R2": lambda base: TrAdaBoostRegressor(
+            TimedRegressor(base), n_estimators=20, random_state=0),
+        "two-stage": lambda base: TwoStageTrAdaBoostRegressor(
+            TimedRegressor(base), n_steps=5, n_estimators=10, n_folds=3, random_state=0),
+    }
+
+
+def score(kind, y_true, pred):
+    if kind == "classification":
+        return 100.0 * accuracy_score(y_true, pred)
+    return float(np.sqrt(mean_squared_error(y_true, pred)))
+
+
+def run(task_list, seeds, fractions, log=print):
+    rows = []
+    for name, kind, load, src, tgt in task_list:
+        split = make_domain_split(load(), src, tgt, task=kind)
+        X = np.asarray(split.X, dtype=float)
+        if np.isnan(X).any():  # heart: mean imputation on every row, no label
+            X = np.where(np.isnan(X), np.nanmean(X, axis=0), X)
+        tree, boosted = methods(kind)
+        metric = "accuracy %" if kind == "classification" else "RMSE"
+        for fraction in fractions:
+            for seed in seeds:
+                y, sd, scored, y_scored, lab = label_some(split, fraction, seed, kind)
+                src_rows = np.flatnonzero(sd > 0)
+                base_rows = {"source only": src_rows, "target only": lab,
+                             "pooled": np.r_[src_rows, lab]}
+                common = dict(task=name, kind=kind, metric=metric, fraction=fraction,
+                              n_labelled=len(lab), seed=seed)
+                for method, rows_ in base_rows.items():
+                    t0 = time.perf_counter()
+                    model = clone(tree).fit(X[rows_], y[rows_])
+                    rows.append({**common, "method": method,
+                                 "score": score(kind, y_scored, model.predict(X[scored])),
+                                 "fit_s": time.perf_counter() - t0, "status": "ok"})
+                for method, make in boosted.items():
+                    _LEARNER_SECONDS[0] = 0.0
+                    t0 = time.perf_counter()
+                    model = make(tree).fit(X, y, sample_domain=sd)
+                    fit_s = time.perf_counter() - t0
+                    learners = _LEARNER_SECONDS[0]
+                    rows.append({**common, "method": method,
+                                 "score": score(kind, y_scored, model.predict(X[scored])),
+                                 "fit_s": fit_s, "learner_s": learners,
+                                 "overhead": (fit_s - learners) / learners, "status": "ok"})
+                log(f"[{name} {fraction:.0%} seed={seed}] " + ", ".join(
+                    f"{r['method']}={r['score']:.3f}" for r in rows[-(3 + len(boosted)):]))
+    return rows
+
+
+def table(rows):
+    lines = ["| task | metric | labelled | source only | target only | pooled | boosted "
+             "| boosting overhead |", "|---|---|---|---:|---:|---:|---|---:|"]
+    keys = dict.fromkeys((r["task"], r["fraction"]) for r in rows)
+    for task, fraction in keys:
+        rs = [r for r in rows if r["task"] == task and r["fraction"] == fraction]
+        kind = rs[0]["kind"]
+        spec = ".2f" if kind == "classification" else ".3f"
+
+        def mean(method):
+            v = [r["score"] for r in rs if r["method"] == method]
+            return f"{np.mean(v):{spec}} ± {np.std(v):{spec}}" if v else ""
+
+        boosted = sorted({r["method"] for r in rs if r.get("overhead") is not None})
+        over = [r["overhead"] for r in rs if r.get("overhead") is not None]
+        n_lab = sorted({r["n_labelled"] for r in rs})
+        lines.append(
+            f"| {task} | {rs[0]['metric']} | {fraction:.0%} ({'/'.join(map(str, n_lab))} rows) "
+            f"| {mean('source only')} | {mean('target only')} | {mean('pooled')} | "
+            + "; ".join(f"{m} {mean(m)}" for m in boosted)
+            + f" | {100 * np.mean(over):.1f}% |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--seeds", type=int, default=None)
+    p.add_argument("--tasks", nargs="+", default=None,
+                   help="keep the tasks whose name contains one of these strings")
+    p.add_argument("--data-home", default=str(DEFAULT_DATA))
+    p.add_argument("--out", default=None)
+    args = p.parse_args(argv)
+    seeds = list(range(args.seeds or (1 if args.quick else 3)))
+    out = Path(args.out or (ROOT / ("build/few_labels_quick.md" if args.quick
+                                    else "docs/few_labels_results.md")))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    task_list = [t for t in tasks(args.data_home, args.quick)
+                 if not args.tasks or any(part in t[0] for part in args.tasks)]
+    rows = run(task_list, seeds, FRACTIONS,
+               log=lambda m: print(m, flush=True))
+    seconds = time.perf_counter() - start
+    report.write_csv(rows, out.with_suffix(".csv"), FIELDS)
+    command = "python benchmarks/few_labels.py " + " ".join(
+        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    machine = (f"{platform.machine()}, {os.cpu_count()} CPU cores, Python "
+               f"{platform.python_version()}, numpy {np.__version__}, scikit-learn "
+               f"{sklearn.__version__}")
+    out.write_text("\n".join([
+        "# Transfer with a few labelled target rows: TrAdaBoost\n",
+        f"Produced by `{command.strip()}` in {seconds / 60:.1f} min on {machine}. "
+        f"CSV: `{out.with_suffix('.csv').name}`.\n",
+        "## Protocol\n", __doc__.split("\n\n")[1] + "\n", __doc__.split("\n\n")[2] + "\n",
+        "Scores: accuracy in % (higher is better) or RMSE (lower is better) on "
+        "the unlabelled target rows, mean ± standard deviation over seeds. "
+        "Boosting overhead: (fit time - base learners' fit time) / base "
+        "learners' fit time, mean over seeds.\n",
+        "## Results\n", table(rows) + "\n"]))
+    print(f"done in {seconds / 60:.1f} min; wrote {out}", flush=True)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
