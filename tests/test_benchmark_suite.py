@@ -175,13 +175,13 @@ def test_few_labels_benchmark_end_to_end(tmp_path, shared_data):
     rows = few_labels.main(["--quick", "--tasks", "cleveland->hungary", "quality",
                             "--data-home", str(shared_data), "--out", str(out)])
     methods = {r["method"] for r in rows}
-    assert methods == {"source only", "target only", "pooled", "TrAdaBoost",
-                       "TrAdaBoost.R2", "two-stage"}
-    # 2 tasks x 3 fractions x 1 seed; 3 baselines + 1 (classification) or 2 boosted
-    assert len(rows) == 3 * 4 + 3 * 5
+    assert methods == {"source only", "target only", "pooled", "AdaBoost (pooled)",
+                       "TrAdaBoost", "TrAdaBoost.R2", "two-stage"}
+    # 2 tasks x 3 fractions x 1 seed; 4 baselines + 1 (classification) or 2 boosted
+    assert len(rows) == 3 * 5 + 3 * 6
     for r in rows:
         assert np.isfinite(r["score"]) and r["status"] == "ok"
-        if r["method"] not in ("source only", "target only", "pooled"):
+        if r["method"] not in ("source only", "target only", "pooled"):  # boosted
             assert r["learner_s"] > 0 and np.isfinite(r["overhead"])
     page = out.read_text()
     assert page.count("| heart cleveland->hungary |") == 3
