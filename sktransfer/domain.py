@@ -44,6 +44,7 @@ __all__ = [
     "infer_sample_domain",
     "make_sample_domain",
     "mask_target_labels",
+    "split_domains",
 ]
 
 #: Label that marks an unlabelled row of a classification target.
@@ -223,6 +224,31 @@ def mask_target_labels(y, sample_domain, *, task="classification"):
         out = y.astype(object, copy=True)
     out[target] = MASKED_LABEL
     return out
+
+
+def split_domains(X, y=None, sample_domain=None, *, task="auto"):
+    """The source rows and the target rows of ``X``, as the contract decides
+    them at fit time: from ``sample_domain`` when given, else labelled rows
+    are source and masked rows target.
+
+    For the shift diagnostics of :mod:`sktransfer.metrics`, which compare
+    two samples: ``mmd(*split_domains(X, y))``.
+
+    Returns
+    -------
+    X_source, X_target : the rows of ``X`` (same type) with a positive and a
+        negative domain, in their order in ``X``.
+    """
+    n = X.shape[0] if hasattr(X, "shape") else len(X)
+    sd = infer_sample_domain(y, sample_domain, n_samples=n, purpose="fit", task=task)
+    if not (sd > 0).any() or not (sd < 0).any():
+        raise ValueError(
+            "split_domains needs source and target rows, got "
+            f"{int((sd > 0).sum())} source and {int((sd < 0).sum())} target rows: mask "
+            "the target labels (-1 / NaN) or pass sample_domain."
+        )
+    take = (lambda rows: X.iloc[rows]) if hasattr(X, "iloc") else (lambda rows: X[rows])
+    return take(np.flatnonzero(sd > 0)), take(np.flatnonzero(sd < 0))
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,27 @@ def test_domain_data_train_rows_include_labelled_target_rows():
     d = _data([0, 1, -1, 1, -1], sd=[1, 1, 1, -1, -1])
     np.testing.assert_array_equal(d.is_source, [1, 1, 1, 0, 0])
     np.testing.assert_array_equal(d.train, [1, 1, 0, 1, 0])
+
+
+def test_split_domains_follows_the_fit_rules():
+    from scipy import sparse
+
+    from sktransfer.domain import split_domains
+
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([0, 1, -1, 1, -1, -1])
+    Xs, Xt = split_domains(X, y)
+    np.testing.assert_array_equal(Xs, X[[0, 1, 3]])
+    np.testing.assert_array_equal(Xt, X[[2, 4, 5]])
+    sd = np.array([1, -1, -1, 2, -3, 1])            # sample_domain wins over y
+    Xs, Xt = split_domains(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(Xs, X[[0, 3, 5]])
+    np.testing.assert_array_equal(Xt, X[[1, 2, 4]])
+    Xs_sp, _ = split_domains(sparse.csr_matrix(X), y)
+    np.testing.assert_array_equal(Xs_sp.toarray(), X[[0, 1, 3]])
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    Xs_df, Xt_df = split_domains(frame, y)
+    assert list(Xs_df.index) == [0, 1, 3] and list(Xt_df.columns) == ["a", "b"]
+    with pytest.raises(ValueError, match="needs source and target rows"):
+        split_domains(X, np.zeros(6, int))
