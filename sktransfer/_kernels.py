@@ -152,6 +152,23 @@ def _swap_norm_columns(a):
     return b
 
 
+def _rbf_factor_pair(X, Y, gamma):
+    """Left factors of ``X`` and right factors of ``Y`` (of ``X`` when ``Y``
+    is None), the rows first moved so that their pooled mean is 0: the rbf
+    kernel is translation invariant, and the expansion
+    ``||x||^2 + ||y||^2 - 2 x'y`` loses digits to cancellation when the rows
+    lie far from the origin."""
+    X = np.asarray(X, dtype=np.float64)
+    if Y is None:
+        a = _rbf_factors(X - X.mean(axis=0), gamma, left=True)
+        return a, _swap_norm_columns(a)
+    Y = np.asarray(Y, dtype=np.float64)
+    n_x, n_y = X.shape[0], Y.shape[0]
+    centre = (X.sum(axis=0) + Y.sum(axis=0)) / max(n_x + n_y, 1)
+    return (_rbf_factors(X - centre, gamma, left=True),
+            _rbf_factors(Y - centre, gamma, left=False))
+
+
 def _exp_nonpositive(G):
     """``exp(min(G, 0))`` in place: rounding can make a squared distance
     slightly negative, i.e. ``G`` slightly positive."""
@@ -231,11 +248,10 @@ class Kernel:
             K = self.kernel(X, X if Y is None else Y, **self._params())
             return np.asarray(K, dtype=np.float64)
         if self._fast_rbf(X, Y):
-            a = _rbf_factors(X, self.gamma, left=True)
-            if Y is not None:
-                return _exp_nonpositive(a @ _rbf_factors(Y, self.gamma, left=False).T)
-            K = _exp_nonpositive(a @ _swap_norm_columns(a).T)
-            np.fill_diagonal(K, 1.0)  # k(x, x) = 1 exactly, as sklearn's
+            a, b = _rbf_factor_pair(X, Y, self.gamma)
+            K = _exp_nonpositive(a @ b.T)
+            if Y is None:
+                np.fill_diagonal(K, 1.0)  # k(x, x) = 1 exactly, as sklearn's
             return K
         return pairwise_kernels(X, Y, metric=self.kernel, **self._params())
 
@@ -256,8 +272,7 @@ class Kernel:
         K = np.zeros((n, n))
         fast = self._fast_rbf(X, None)
         if fast:
-            a = _rbf_factors(X, self.gamma, left=True)
-            b = _swap_norm_columns(a)
+            a, b = _rbf_factor_pair(X, None, self.gamma)
             scratch = _block_scratch(_TRIANGLE_BLOCK, n)
         for rows in gen_batches(n, _TRIANGLE_BLOCK):
             if fast:
@@ -275,8 +290,8 @@ class Kernel:
         out = np.empty(X.shape[0], dtype=np.float64)
         fast = self._fast_rbf(X, Y)
         if fast:
-            a = _rbf_factors(X, self.gamma, left=True)
-            b_t = _rbf_factors(Y, self.gamma, left=False).T
+            a, b = _rbf_factor_pair(X, Y, self.gamma)
+            b_t = b.T
             block_rows = max(1, min(_TRIANGLE_BLOCK, CHUNK_ENTRIES // Y.shape[0]))
             buffer = np.empty((block_rows, Y.shape[0]))
             scratch = _block_scratch(block_rows, Y.shape[0])
@@ -336,14 +351,20 @@ def resolve_kernel(estimator, X_ref, *, owner):
     ``1 / n_features`` for the other kernels that take a gamma."""
     validate_kernel_params(estimator.kernel, estimator.gamma, estimator.degree,
                            estimator.coef0, owner=owner)
-    gamma = estimator.gamma
-    if gamma is None:
-        if estimator.kernel in ("rbf", "laplacian"):
-            gamma = median_heuristic_gamma(X_ref, random_state=0)
-        else:
-            gamma = 1.0 / X_ref.shape[1]
+    gamma = default_gamma(estimator.kernel, estimator.gamma, X_ref, random_state=0)
     return Kernel(estimator.kernel, gamma, estimator.degree, estimator.coef0,
                   estimator.kernel_params)
+
+
+def default_gamma(kernel, gamma, X_ref, *, random_state=0):
+    """``gamma`` when given; else the median heuristic on ``X_ref`` for the
+    rbf and laplacian kernels and ``1 / n_features`` for the other kernels
+    (the rule of every kernel method of the package)."""
+    if gamma is not None:
+        return gamma
+    if kernel in ("rbf", "laplacian"):
+        return median_heuristic_gamma(X_ref, random_state=random_state)
+    return 1.0 / X_ref.shape[1]
 
 
 def validate_approximation(approximation, n_components, kernel, *, owner,

@@ -109,3 +109,18 @@ def test_single_precision_exponential_stays_within_its_documented_bound():
     exact = np.exp(-((X - X.T) ** 2))
     err = np.abs(np.tril(L) - np.tril(exact)).max()
     assert 0.0 < err < RBF_SINGLE_EXP_ATOL
+
+
+def test_fused_rbf_is_translation_invariant_far_from_the_origin():
+    # the fused path centres the rows on their pooled mean: rows shifted by
+    # 1e6 give the kernel of the unshifted rows (without centring, the
+    # norm expansion would lose every digit there)
+    X, Y = _data(n=120)
+    k = Kernel("rbf", 0.3, 3, 1.0)
+    far_X, far_Y = X + 1e6, Y + 1e6
+    tol = _blocked_tol("rbf")
+    np.testing.assert_allclose(k(far_X, far_Y), k(X, Y), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.tril(k.gram_lower(far_X)), np.tril(k.gram_lower(X)),
+                               **tol)
+    np.testing.assert_allclose(k.row_sums(far_X, far_Y), k.row_sums(X, Y),
+                               **_blocked_tol("rbf", n_summed=Y.shape[0]))

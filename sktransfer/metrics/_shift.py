@@ -25,7 +25,7 @@ from .. import _kernels
 from .._kernels import (
     RBF_SINGLE_EXP_ATOL,
     Kernel,
-    median_heuristic_gamma,
+    default_gamma,
     validate_kernel_params,
 )
 from .._validation import check_number
@@ -94,27 +94,12 @@ def _pooled_sample(X_source, X_target, max_rows, rng):
 
 
 def _resolve_gamma(kernel, gamma, X_source, X_target, rng):
-    """``gamma=None``: the median heuristic on the pooled rows for the rbf and
-    laplacian kernels, ``1 / n_features`` for poly and sigmoid, as the
-    package's kernel methods resolve it."""
+    """``gamma=None``: the package's default (:func:`default_gamma`) on a
+    sample of at most ``_MEDIAN_ROWS`` pooled rows."""
     if gamma is not None or callable(kernel) or kernel == "linear":
         return gamma
-    if kernel in ("rbf", "laplacian"):
-        pooled = _pooled_sample(X_source, X_target, _MEDIAN_ROWS, rng)
-        return median_heuristic_gamma(pooled, max_rows=_MEDIAN_ROWS, random_state=rng)
-    return 1.0 / X_source.shape[1]
-
-
-def _centre_for_rbf(kernel, X_source, X_target):
-    """Dense rows moved so that their pooled mean is 0 (new arrays): the rbf
-    kernel is translation invariant, and the blocked rbf path expands
-    ``||x - y||^2 = ||x||^2 + ||y||^2 - 2 x'y``, which loses digits to
-    cancellation when the rows lie far from the origin."""
-    if kernel != "rbf" or sparse.issparse(X_source):
-        return X_source, X_target
-    m, n = X_source.shape[0], X_target.shape[0]
-    centre = (m * X_source.mean(axis=0) + n * X_target.mean(axis=0)) / (m + n)
-    return X_source - centre, X_target - centre
+    pooled = _pooled_sample(X_source, X_target, _MEDIAN_ROWS, rng)
+    return default_gamma(kernel, None, pooled, random_state=rng)
 
 
 def _kernel_sum(kern, X, Y):
@@ -229,9 +214,9 @@ def mmd(X_source, X_target, *, kernel="rbf", gamma=None, degree=3, coef0=1.0,
     far below the sampling noise of the estimate anyway, which for kernel
     values in [0, 1] is of order :math:`1 / \min(m, n)` when the two
     distributions are the same and :math:`1 / \sqrt{\min(m, n)}` when they
-    differ. The rows are
-    centred on their pooled mean first (the rbf kernel is translation
-    invariant) so that rows far from the origin lose no digits. Other
+    differ. The kernel centres the rows of each block on their pooled mean
+    first (the rbf kernel is translation invariant), so that rows far from
+    the origin lose no digits. Other
     kernels, and sparse rows, are evaluated in double precision.
 
     **Symmetry.** ``mmd(A, B) == mmd(B, A)`` up to rounding when ``gamma``
@@ -266,7 +251,6 @@ def mmd(X_source, X_target, *, kernel="rbf", gamma=None, degree=3, coef0=1.0,
     X_source = _subsample_rows(X_source, max_rows, rng)
     X_target = _subsample_rows(X_target, max_rows, rng)
     gamma = _resolve_gamma(kernel, gamma, X_source, X_target, rng)
-    X_source, X_target = _centre_for_rbf(kernel, X_source, X_target)
     kern = Kernel(kernel, gamma, degree, coef0)
 
     m, n = X_source.shape[0], X_target.shape[0]
