@@ -43,13 +43,13 @@ import sklearn
 from sklearn.base import clone
 from sklearn.ensemble import AdaBoostClassifier, AdaBoostRegressor
 from sklearn.metrics import accuracy_score, mean_squared_error
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import suite_report as report  # noqa: E402
+from suite_tasks import split_target  # noqa: E402
 
 from sktransfer import (  # noqa: E402
     TrAdaBoostClassifier,
@@ -116,13 +116,7 @@ def label_some(split, fraction, seed, kind):
     target = np.asarray(split.target_index)
     y_true = np.asarray(split.y_target_true)
     n_lab = max(MIN_LABELLED, int(round(fraction * len(target))))
-    cls = StratifiedShuffleSplit if kind == "classification" else ShuffleSplit
-    try:
-        lab, rest = next(cls(1, train_size=n_lab, random_state=seed)
-                         .split(np.zeros(len(target)), y_true))
-    except ValueError:  # too few rows of a class to stratify
-        lab, rest = next(ShuffleSplit(1, train_size=n_lab, random_state=seed)
-                         .split(np.zeros(len(target))))
+    lab, rest = split_target(split, n_lab, seed, kind)
     y = np.array(split.y, dtype=float if kind == "regression" else None)
     y[target[lab]] = y_true[lab]
     return y, np.asarray(split.sample_domain), target[rest], y_true[rest], target[lab]

@@ -73,16 +73,28 @@ def _preprocess(X):
     return make_pipeline(SimpleImputer(), StandardScaler()).fit_transform(X)
 
 
+def split_target(split, train_size, seed, kind):
+    """Positions (in ``split.target_index``) of ``train_size`` target rows
+    to label and of the rest, drawn with ``seed``, stratified by class for
+    classification (plainly when a class is too rare to stratify)."""
+    y_true = np.asarray(split.y_target_true)
+    rows = np.zeros(len(y_true))
+    plain = ShuffleSplit(1, train_size=train_size, random_state=seed)
+    if kind != "classification":
+        return next(plain.split(rows))
+    try:
+        return next(StratifiedShuffleSplit(1, train_size=train_size, random_state=seed)
+                    .split(rows, y_true))
+    except ValueError:
+        return next(plain.split(rows))
+
+
 def problem_from_split(split, seed, kind):
     """Halve the target rows of a ``make_domain_split`` result into scored
     and labelled-for-the-ceiling rows, with ``seed``."""
     target = np.asarray(split.target_index)
     y_true = np.asarray(split.y_target_true)
-    if kind == "classification":
-        halves = StratifiedShuffleSplit(1, test_size=0.5, random_state=seed)
-    else:
-        halves = ShuffleSplit(1, test_size=0.5, random_state=seed)
-    lab, ev = next(halves.split(np.zeros(len(target)), y_true))
+    lab, ev = split_target(split, 0.5, seed, kind)
     return Problem(
         X=_preprocess(np.asarray(split.X, dtype=float)),
         y=np.asarray(split.y),
