@@ -42,3 +42,10 @@ def check_dict(value, name, *, owner):
     """Raise a ``ValueError`` unless ``value`` is a dict or ``None``."""
     if value is not None and not isinstance(value, dict):
         raise ValueError(f"{owner}: {name} must be a dict or None, got {value!r}.")
+
+
+def check_bool(value, name, *, owner=None):
+    """Raise a ``ValueError`` unless ``value`` is ``True`` or ``False``."""
+    if not isinstance(value, (bool, np.bool_)):
+        prefix = f"{owner}: " if owner else ""
+        raise ValueError(f"{prefix}{name} must be True or False, got {value!r}.")

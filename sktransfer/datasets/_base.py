@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from .._validation import check_bool
 from ._download import DownloadError, download_zip_members
 
 __all__ = ["DATA_HOME_ENV", "get_data_home"]
@@ -128,10 +129,7 @@ def locate_files(spec, domains, data_home, *, download_if_missing=False):
     A download whose files fail their check raises an ``OSError`` naming the
     file, the expected and the actual sha256.
     """
-    if not isinstance(download_if_missing, (bool, np.bool_)):
-        raise ValueError(
-            f"download_if_missing must be True or False, got {download_if_missing!r}."
-        )
+    check_bool(download_if_missing, "download_if_missing")
     home, how = _resolve_data_home(data_home)
     folder = home / spec.folder
     paths = [folder / spec.files[d] for d in domains]
@@ -208,5 +206,4 @@ def make_bunch(X, y, sample_domain, domains, *, feature_names, target_names, des
 
 
 def check_as_frame(as_frame):
-    if not isinstance(as_frame, (bool, np.bool_)):
-        raise ValueError(f"as_frame must be True or False, got {as_frame!r}.")
+    check_bool(as_frame, "as_frame")

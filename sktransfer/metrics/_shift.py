@@ -28,7 +28,7 @@ from .._kernels import (
     default_gamma,
     validate_kernel_params,
 )
-from .._validation import check_number
+from .._validation import check_bool, check_number
 
 __all__ = ["coral_distance", "mmd", "proxy_a_distance"]
 
@@ -64,11 +64,6 @@ def _check_domains(X_source, X_target, *, owner, min_rows=2, why=""):
             "features, in the same order."
         )
     return X_source, X_target
-
-
-def _check_bool(value, name, *, owner):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{owner}: {name} must be True or False, got {value!r}.")
 
 
 # --------------------------------------------------------------------- MMD
@@ -242,7 +237,7 @@ def mmd(X_source, X_target, *, kernel="rbf", gamma=None, degree=3, coef0=1.0,
     """
     owner = "mmd"
     validate_kernel_params(kernel, gamma, degree, coef0, owner=owner)
-    _check_bool(unbiased, "unbiased", owner=owner)
+    check_bool(unbiased, "unbiased", owner=owner)
     check_number(max_rows, "max_rows", owner=owner, integer=True, low=2,
                  allow_none=True)
     rng = check_random_state(random_state)

@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples
 
+from .._validation import check_bool
 from ..domain import check_sample_domain, infer_sample_domain, labelled_mask
 
 __all__ = ["DomainShuffleSplit", "DomainStratifiedKFold", "LeaveOneDomainOut"]
@@ -380,8 +381,7 @@ class DomainStratifiedKFold(_BaseDomainSplitter):
 
     def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
         _check_n_splits(n_splits, 2)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise ValueError(f"shuffle must be True or False, got {shuffle!r}.")
+        check_bool(shuffle, "shuffle")
         if not shuffle and random_state is not None:
             raise ValueError(
                 "Setting a random_state has no effect since shuffle is False: "
