@@ -33,7 +33,7 @@ from sklearn.utils.validation import (
 
 from .domain import DomainData, infer_sample_domain, labelled_mask
 
-__all__ = ["BaseAdapter", "AlignmentTransformerMixin"]
+__all__ = ["BaseAdapter", "AlignmentTransformerMixin", "LabelledScoreMixin"]
 
 
 def _estimator_has(attr):
@@ -46,6 +46,45 @@ def _estimator_has(attr):
         return self.estimator is not None and hasattr(self.estimator, attr)
 
     return check
+
+
+class LabelledScoreMixin:
+    """``score`` on the labelled rows, with the contract's score-time domains.
+
+    The class provides ``_validate_predict(X, sample_domain, y, purpose)``,
+    ``_task()`` and ``_predict_rows(X, sample_domain)``.
+    """
+
+    def score(self, X, y, sample_domain=None, sample_weight=None):
+        """Accuracy (classifier) or R^2 (regressor) on the labelled rows.
+
+        Rows with masked labels are left out of the score. When ``y`` has
+        masked labels and no ``sample_domain`` is given, ``(X, y)`` is taken
+        to be a held-out part of a training set (a cross-validation fold):
+        domains are inferred as at fit, so the score is the validation score
+        on the held-out labelled source rows. This is the default score of
+        ``GridSearchCV`` on masked labels. In the benchmark suite's
+        selection study (``docs/suite_results.md``) it chose hyperparameters
+        on the real tasks with the smallest regret against the target-label
+        oracle (0.31 accuracy points on average), ahead of every scorer of
+        :mod:`sktransfer.model_selection`, which remain the alternatives
+        (and did better on synthetic shifts built to mislead it).
+        """
+        y = column_or_1d(y, warn=True)
+        X, sd = self._validate_predict(X, sample_domain, y=y, purpose="score")
+        task = self._task()
+        keep = labelled_mask(y, task=task)
+        if not keep.any():
+            raise ValueError(
+                "score needs labelled rows, but every label in y is masked; score "
+                "with a label-free criterion instead, or pass labelled rows."
+            )
+        y_pred = self._predict_rows(X[keep], sd[keep])
+        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        y_true = y[keep]
+        if task == "regression":
+            return r2_score(y_true.astype(np.float64), y_pred, sample_weight=sw)
+        return accuracy_score(y_true, y_pred, sample_weight=sw)
 
 
 class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
@@ -278,37 +317,10 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         """Decision function of the fitted estimator on the adapted rows."""
         return self._delegate("decision_function", X, sample_domain)
 
-    @available_if(_estimator_has("predict"))
-    def score(self, X, y, sample_domain=None, sample_weight=None):
-        """Accuracy (classifier) or R^2 (regressor) on the labelled rows.
+    score = available_if(_estimator_has("predict"))(LabelledScoreMixin.score)
 
-        Rows with masked labels are left out of the score. When ``y`` has
-        masked labels and no ``sample_domain`` is given, ``(X, y)`` is taken
-        to be a held-out part of a training set (a cross-validation fold):
-        domains are inferred as at fit, so the score is the validation score
-        on the held-out labelled source rows. This is the default score of
-        ``GridSearchCV`` on masked labels. In the benchmark suite's
-        selection study (``docs/suite_results.md``) it chose hyperparameters
-        on the real tasks with the smallest regret against the target-label
-        oracle (0.31 accuracy points on average), ahead of every scorer of
-        :mod:`sktransfer.model_selection`, which remain the alternatives
-        (and did better on synthetic shifts built to mislead it).
-        """
-        y = column_or_1d(y, warn=True)
-        X, sd = self._validate_predict(X, sample_domain, y=y, purpose="score")
-        task = self._task()
-        keep = labelled_mask(y, task=task)
-        if not keep.any():
-            raise ValueError(
-                "score needs labelled rows, but every label in y is masked; score "
-                "with a label-free criterion instead, or pass labelled rows."
-            )
-        y_pred = self.estimator_.predict(self._adapt(X[keep], sd[keep]))
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        y_true = y[keep]
-        if task == "regression":
-            return r2_score(y_true.astype(np.float64), y_pred, sample_weight=sw)
-        return accuracy_score(y_true, y_pred, sample_weight=sw)
+    def _predict_rows(self, X, sample_domain):
+        return self.estimator_.predict(self._adapt(X, sample_domain))
 
     @property
     def classes_(self):
