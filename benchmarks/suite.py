@@ -19,6 +19,7 @@ too.
                                            # when present, 1 seed
     python benchmarks/suite.py             # every task, 3 seeds (about an hour)
     python benchmarks/suite.py --families office --seeds 1 --no-peers
+    python benchmarks/suite.py --deep --methods dann deep_coral --families wine
 
 Writes ``suite_results.md`` (the results page), ``suite_results.csv``,
 ``suite_scaling.csv`` and the plots (``img/``) into ``--out-dir``
@@ -172,6 +173,12 @@ PROTOCOL = """\
   minutes per fit on Office-Caltech). skada switches scikit-learn's
   metadata routing on when imported; the run imports it first, so every
   method runs under that setting.
+* Deep nets (`--deep`, `sktransfer.deep`): their own model, not the base
+  estimator: an MLP (hidden 128, 64) with a linear head, Adam lr 1e-3, 40
+  epochs, batches of 32 source + 32 target rows, seed 0, on CUDA when
+  there is one; grids: DANN and DAN adaptation_weight in {0.1, 1}, Deep
+  CORAL in {1, 10, 100}, MCD num_k in {2, 4}; **deep_source_only** is the
+  same net without adaptation loss (their baseline).
 """
 
 
@@ -294,6 +301,8 @@ def main(argv=None):
     p.add_argument("--first-seed", type=int, default=0,
                    help="seeds are first-seed, first-seed + 1, ... (to split a run)")
     p.add_argument("--no-peers", action="store_true", help="leave skada out")
+    p.add_argument("--deep", action="store_true",
+                   help="add the deep nets of sktransfer.deep (CUDA when there is one)")
     p.add_argument("--no-scaling", action="store_true")
     p.add_argument("--no-published", action="store_true")
     p.add_argument("--scaling-sizes", type=int, nargs="+", default=None)
@@ -326,7 +335,7 @@ def main(argv=None):
         tasks = [t for t in tasks if any(part in t.name for part in args.tasks)]
     for family in missing:
         print(f"no {family} data in {args.data_home}: its tasks are skipped", flush=True)
-    methods = select_methods(args.methods, peers=not args.no_peers)
+    methods = select_methods(args.methods, peers=not args.no_peers, deep=args.deep)
     if any(m.package == "skada" and m.available()[0] for m in methods):
         # importing skada switches scikit-learn's metadata routing on for the
         # process (its pipelines need it): do it first, so that every method

@@ -58,6 +58,7 @@ class Method:
     trained_on: str = "source+target"
     max_rows: int | None = None
     requires: str | None = None   # module that must import
+    deep: bool = False            # a torch net: run only when asked (--deep)
     # whether predict(X, sample_domain=+1) maps rows as source rows; skada's
     # adapters refuse source rows at predict time ("allow_source" is False),
     # so its held-out source rows are predicted as target rows
@@ -161,6 +162,32 @@ def _baseline(base, params):
     return clone(base)
 
 
+#: the deep nets' fixed settings in the suite: one architecture for every
+#: task (the rows are standardised by the task), seeded, on CUDA when there
+#: is one (device="auto")
+DEEP_FIXED = dict(module__hidden=(128, 64), max_epochs=40, batch_size=64, lr=1e-3,
+                  random_state=0, device="auto")
+
+
+def _deep(name, **fixed):
+    """A net of :mod:`sktransfer.deep`: ``<name>Classifier`` or
+    ``<name>Regressor`` by the task's base estimator (the base itself is not
+    used: the net is its own model)."""
+    def build(base, params):
+        from sklearn.base import is_classifier
+
+        deep = importlib.import_module("sktransfer.deep")
+        cls = getattr(deep, name + ("Classifier" if is_classifier(base) else "Regressor"))
+        return cls(**DEEP_FIXED, **fixed, **params)
+    return build
+
+
+def _weights(*values):
+    def grid(problem):
+        return [{"adaptation_weight": v} for v in values]
+    return grid
+
+
 METHODS = (
     Method("source_only", "baseline", _baseline, _no_grid, trained_on="source"),
     Method("target_only", "baseline", _baseline, _no_grid, trained_on="target-labelled"),
@@ -172,10 +199,25 @@ METHODS = (
            predicts_source_rows=False),
     Method("skada_tca", "skada", _skada_tca, _tca_grid, requires="skada",
            max_rows=SKADA_TCA_MAX_ROWS, predicts_source_rows=False),
+    # deep nets (--deep): the source-only net is their baseline, same module
+    Method("deep_source_only", "sktransfer", _deep("SourceOnly"), _no_grid,
+           requires="sktransfer.deep", deep=True),
+    Method("dann", "sktransfer", _deep("DANN"), _weights(0.1, 1.0),
+           requires="sktransfer.deep", deep=True),
+    Method("deep_coral", "sktransfer", _deep("DeepCORAL"), _weights(1.0, 10.0, 100.0),
+           requires="sktransfer.deep", deep=True),
+    Method("dan", "sktransfer", _deep("DAN"), _weights(0.1, 1.0),
+           requires="sktransfer.deep", deep=True),
+    Method("mcd", "sktransfer", _deep("MCD"), lambda problem: [{"num_k": 2}, {"num_k": 4}],
+           requires="sktransfer.deep", deep=True),
 )
 
 
-def select_methods(names=None, *, peers=True):
+def select_methods(names=None, *, peers=True, deep=False):
+    """The methods to run: those named (every one when ``names`` is None),
+    the two baselines always, skada's only with ``peers``, the deep nets
+    only with ``deep`` or when named."""
     chosen = [m for m in METHODS if names is None or m.name in names
               or m.trained_on != "source+target"]
+    chosen = [m for m in chosen if deep or not m.deep or (names and m.name in names)]
     return [m for m in chosen if peers or m.package != "skada"]

@@ -37,6 +37,15 @@ class _SuppliesDomainsTransformer(_SuppliesDomains):
         return super().fit_transform(X, y, sample_domain=sample_domain, **fit_params)
 
 
+class SuppliesDomainsToPartialFit(_SuppliesDomainsTransformer):
+    """Also for ``partial_fit`` (the deep nets)."""
+
+    def partial_fit(self, X, y=None, sample_domain=None, **fit_params):
+        if sample_domain is None:
+            sample_domain = alternating_domains(_num_samples(X))
+        return super().partial_fit(X, y, sample_domain=sample_domain, **fit_params)
+
+
 class CheckedCORAL(_SuppliesDomainsTransformer, CORAL):
     pass
 

@@ -113,6 +113,29 @@ def test_a_failing_method_is_reported_not_dropped():
     assert row["status"].startswith("skipped: a_module_that_does_not_exist")
 
 
+def test_deep_nets_run_only_when_asked():
+    from suite_methods import select_methods
+    assert not any(m.deep for m in select_methods())
+    deep = {m.name for m in select_methods(deep=True) if m.deep}
+    assert deep == {"deep_source_only", "dann", "deep_coral", "dan", "mcd"}
+    assert {m.name for m in select_methods(["dann"])} == {"source_only", "target_only",
+                                                         "dann"}
+
+
+def test_a_deep_net_runs_through_the_suite(monkeypatch):
+    pytest.importorskip("skorch")
+    import suite_methods
+    monkeypatch.setitem(suite_methods.DEEP_FIXED, "max_epochs", 2)
+    monkeypatch.setitem(suite_methods.DEEP_FIXED, "device", "cpu")
+    (method,) = [m for m in suite_methods.METHODS if m.name == "dann"]
+    from sklearn.linear_model import LogisticRegression
+    rows = suite_run.evaluate(method, _problem(), base=LogisticRegression(), seed=0,
+                              study=False)
+    assert {r["selection"] for r in rows} == {"label-free", "oracle"}
+    assert all(0 <= r["score"] <= 100 and r["fit_s"] > 0 for r in rows)
+    assert {r["params"] for r in rows} <= {"adaptation_weight=0.1", "adaptation_weight=1"}
+
+
 def test_real_tasks_are_skipped_when_their_data_are_absent(tmp_path):
     tasks, missing = select_tasks(("wine", "heart"), tmp_path)
     assert tasks == [] and missing == ["wine", "heart"]
