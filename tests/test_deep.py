@@ -13,7 +13,12 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
-from skorch.callbacks import Checkpoint, EarlyStopping, LRScheduler  # noqa: E402
+from skorch.callbacks import (  # noqa: E402
+    Checkpoint,
+    EarlyStopping,
+    LRScheduler,
+    ProgressBar,
+)
 from skorch.dataset import ValidSplit  # noqa: E402
 from sklearn import config_context  # noqa: E402
 from sklearn.base import clone  # noqa: E402
@@ -330,8 +335,16 @@ def test_lr_scheduler_and_checkpoint_callbacks(small, tmp_path):
     net = DeepCORALClassifier(
         **FAST, lr=0.1, train_split=ValidSplit(4),
         callbacks=[LRScheduler("StepLR", step_size=1, gamma=0.5),
-                   Checkpoint(dirname=str(tmp_path), monitor="valid_loss_best")])
+                   Checkpoint(dirname=str(tmp_path), monitor="valid_loss_best"),
+                   ProgressBar()])
     net.fit(X, y)
+    # batch losses are plain floats once the epoch is over
+    assert all(isinstance(b["train_loss"], float) for b in net.history[-1, "batches"]
+               if "train_loss" in b)
+    assert net.history[-1, "train_loss"] == pytest.approx(np.average(
+        [b["train_loss"] for b in net.history[-1, "batches"] if "train_loss" in b],
+        weights=[b["train_batch_size"] for b in net.history[-1, "batches"]
+                 if "train_loss" in b]))
     assert net.optimizer_.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5 ** 3)
     assert (tmp_path / "params.pt").exists()
 

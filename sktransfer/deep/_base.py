@@ -359,6 +359,29 @@ class DomainNet(NeuralNet):
         self._record_terms(terms)
         return {"loss": loss, "y_pred": output}
 
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop, without its per-batch ``loss.item()``: each
+        batch's loss is recorded in ``history`` as a device scalar and all of
+        them are converted in one device-to-host transfer at the end of the
+        epoch (before ``on_epoch_end``), so the host never waits for the
+        device inside an epoch."""
+        if iterator is None:
+            return
+        key = prefix + "_loss"
+        losses = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            losses.append(step["loss"].detach())
+            self.history.record_batch(key, losses[-1])
+            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses:
+            values = torch.stack(losses).tolist()
+            for record, value in zip(self.history[-1]["batches"][-len(values):], values):
+                record[key] = value
+        self.history.record(prefix + "_batch_count", len(losses))
+
     def _record_terms(self, terms):
         self._batch_index_ += 1
         for name, value in terms.items():
