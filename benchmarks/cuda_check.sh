@@ -22,11 +22,12 @@ export PYTHONUNBUFFERED=1
     python3 -c "import sys, torch, sklearn, skorch; print('python', sys.version.split()[0], '| torch', torch.__version__, '| cuda', torch.version.cuda, '| sklearn', sklearn.__version__, '| skorch', skorch.__version__, '|', torch.cuda.get_device_name(0))"
 } 2>&1 | tee "$OUT/environment.txt"
 # 1. the deep tests on CUDA (the sklearn estimator checks stay on the CPU run)
-SKTRANSFER_TEST_DEVICE=cuda timeout 240 python3 -m pytest -q -p no:cacheprovider \
+SKTRANSFER_TEST_DEVICE=cuda timeout "${TEST_SECONDS:-240}" python3 -m pytest -q -p no:cacheprovider \
     tests/test_deep.py -k "not sklearn_estimator_checks" -rs 2>&1 | tee "$OUT/tests_cuda.log"
 # 2. the deep benchmark: throughput against a hand-written loop, skada
-timeout 300 python3 benchmarks/bench_deep.py --device cuda --data-home "$DATA" \
-    --out "$OUT" 2>&1 | tee "$OUT/bench_deep.log"
+timeout "${BENCH_SECONDS:-300}" python3 benchmarks/bench_deep.py --device cuda \
+    --data-home "$DATA" --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench_deep.log"
+[ -n "${SKIP_SUITE:-}" ] && exit 0
 # 3. the deep nets in the benchmark suite, on the real tasks that fit the time
 timeout "${SUITE_SECONDS:-240}" python3 benchmarks/suite.py --deep \
     --methods deep_source_only dann deep_coral dan mcd --families office heart wine \

@@ -93,8 +93,6 @@ class _DANN(DomainNet):
     2016.
     """.replace("{_COMMON}", _COMMON.strip("\n"))
 
-    prefixes_ = DomainNet.prefixes_ + ["discriminator"]
-
     def __init__(self, module=TabularModule, *, adaptation_weight=1.0,
                  schedule="ganin", discriminator=DomainDiscriminator, **kwargs):
         super().__init__(module, **kwargs)

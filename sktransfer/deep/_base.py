@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import reduce
+from operator import add
 
 import numpy as np
 import scipy.sparse as sp
@@ -308,6 +310,8 @@ class DomainNet(NeuralNet):
             torch.as_tensor(rows.labelled[index]).to(device),
         )
         if balanced:
+            is_target, labelled = rows.is_target[index], rows.labelled[index]
+            self._labels_are_source_rows_ = bool(np.all(labelled == ~is_target))
             out.source = torch.as_tensor(np.flatnonzero(~rows.is_target[index]))
             out.target = torch.as_tensor(np.flatnonzero(rows.is_target[index]))
         return out
@@ -330,7 +334,17 @@ class DomainNet(NeuralNet):
 
     # ---------------------------------------------------- training step
     def task_loss(self, output, batch):
-        """Mean task loss over the labelled rows of the batch."""
+        """Mean task loss over the labelled rows of the batch.
+
+        When every source row is labelled and no target row is (the usual
+        case), those are the batch's first ``n_source`` rows and the loss is
+        one criterion call on them; otherwise the per-row losses are
+        averaged with the labelled mask as weights (no boolean index, which
+        would make the host wait for the device)."""
+        if self._labels_are_source_rows_:
+            ns = batch.n_source
+            loss = self.criterion_(output[:ns], batch.y[:ns])
+            return loss.mean() if loss.ndim else loss
         y = batch.y
         if self._task() == "classification":
             y = y.clamp_min(0)
@@ -354,7 +368,7 @@ class DomainNet(NeuralNet):
         output = self.module_.head(features)
         terms = {"task": self.task_loss(output, batch)}
         terms.update(self.adaptation_losses(batch, features, output))
-        loss = sum(terms.values())
+        loss = reduce(add, terms.values())  # (sum() would add a 0 + first)
         loss.backward()
         self._record_terms(terms)
         return {"loss": loss, "y_pred": output}
@@ -411,15 +425,25 @@ class DomainNet(NeuralNet):
     # ---------------------------------------------------------- predict
     def _forward_rows(self, X, part):
         """``part(batch)`` for consecutive batches of ``X``, on the device
-        trained on, concatenated and returned as one numpy array."""
+        trained on, concatenated and returned as one numpy array.
+
+        Every batch has ``batch_size`` rows (the last one padded with zero
+        rows, whose outputs are dropped): float32 matrix products round
+        differently with the number of rows, and a fixed shape makes a row's
+        output independent of the other rows of the call (predicting a
+        subset gives the same values as predicting all the rows).
+        """
         X = torch.as_tensor(_as_dense32(X))
+        n, size = X.shape[0], self.batch_size
         self._set_training(False)
         outs = []
         with torch.inference_mode():
-            for start in range(0, X.shape[0], self.batch_size):
-                xb = X[start:start + self.batch_size].to(self.device_, non_blocking=True)
-                outs.append(part(xb))
-            out = torch.cat(outs) if outs else torch.empty(0)
+            for start in range(0, n, size):
+                xb = X[start:start + size]
+                if xb.shape[0] < size:
+                    xb = torch.cat([xb, xb.new_zeros(size - xb.shape[0], xb.shape[1])])
+                outs.append(part(xb.to(self.device_, non_blocking=True)))
+            out = torch.cat(outs)[:n] if outs else torch.empty(0)
         return out.cpu().numpy()
 
     def forward_iter(self, X, training=False, device="cpu"):

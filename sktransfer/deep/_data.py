@@ -112,8 +112,10 @@ class DeviceRows(torch.utils.data.Dataset):
     def take(self, rows, n_source):
         """The rows ``rows`` (an index tensor on the same device), the first
         ``n_source`` of them source rows."""
-        return DomainBatch(self.X[rows], self.y[rows], self.is_target[rows],
-                           self.labelled[rows], n_source)
+        def pick(t):
+            return t.index_select(0, rows)
+        return DomainBatch(pick(self.X), pick(self.y), pick(self.is_target),
+                           pick(self.labelled), n_source)
 
 
 def _stream(n_rows, length, generator):
