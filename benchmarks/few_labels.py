@@ -13,7 +13,10 @@ tree, as TrAdaBoost's own default is a shallow tree):
 * AdaBoost (pooled): scikit-learn's AdaBoost of that tree, 20 rounds, on
   the pooled rows;
 * TrAdaBoostClassifier / TrAdaBoostRegressor / TwoStageTrAdaBoostRegressor
-  with that tree, N = 20 rounds (two-stage: 5 steps x 10 rounds, 3 folds).
+  with that tree, N = 20 rounds (two-stage: 5 steps x 10 rounds, 3 folds);
+* dynamic TrAdaBoost: TrAdaBoostClassifier(correction="dynamic"), the
+  source weights also multiplied by 2 (1 - eps_t) each round (Al-Stouhi &
+  Reddy 2011), same tree and rounds.
 
 The boosting loop's own overhead (fit time minus the base learners' fit
 time, the tree class's ``fit`` timed while the booster runs) is reported
@@ -129,8 +132,12 @@ def methods(kind):
     if kind == "classification":
         tree = DecisionTreeClassifier(max_depth=DEPTH, random_state=0)
         adaboost = AdaBoostClassifier(tree, n_estimators=20, random_state=0)
-        return tree, adaboost, {"TrAdaBoost": lambda base: TrAdaBoostClassifier(
-            base, n_estimators=20, random_state=0)}
+        return tree, adaboost, {
+            "TrAdaBoost": lambda base: TrAdaBoostClassifier(
+                base, n_estimators=20, random_state=0),
+            "dynamic TrAdaBoost": lambda base: TrAdaBoostClassifier(
+                base, n_estimators=20, correction="dynamic", random_state=0),
+        }
     tree = DecisionTreeRegressor(max_depth=DEPTH, random_state=0)
     adaboost = AdaBoostRegressor(tree, n_estimators=20, random_state=0)
     return tree, adaboost, {

@@ -199,9 +199,10 @@ def test_few_labels_benchmark_end_to_end(tmp_path, shared_data):
                             "--data-home", str(shared_data), "--out", str(out)])
     methods = {r["method"] for r in rows}
     assert methods == {"source only", "target only", "pooled", "AdaBoost (pooled)",
-                       "TrAdaBoost", "TrAdaBoost.R2", "two-stage"}
-    # 2 tasks x 3 fractions x 1 seed; 4 baselines + 1 (classification) or 2 boosted
-    assert len(rows) == 3 * 5 + 3 * 6
+                       "TrAdaBoost", "dynamic TrAdaBoost", "TrAdaBoost.R2", "two-stage"}
+    # 2 tasks x 3 fractions x 1 seed; 4 baselines + 2 boosted (TrAdaBoost and
+    # its dynamic variant; TrAdaBoost.R2 and two-stage)
+    assert len(rows) == 3 * 6 + 3 * 6
     for r in rows:
         assert np.isfinite(r["score"]) and r["status"] == "ok"
         if r["method"] not in ("source only", "target only", "pooled"):  # boosted

@@ -42,6 +42,10 @@ __all__ = [
 #: ``beta_t = eps_t / (1 - eps_t)`` is formed (see Notes of the class).
 ERROR_CLIP = 1e-10
 
+#: Values of ``TrAdaBoostClassifier(correction=...)``: the paper's updates
+#: (``None``) or Al-Stouhi & Reddy's dynamic factor on the source weights.
+CORRECTIONS = (None, "dynamic")
+
 #: Losses of AdaBoost.R2 (Drucker 1997) for the regressors.
 REGRESSION_LOSSES = ("linear", "square", "exponential")
 
@@ -63,11 +67,23 @@ def _paper_source_beta(n_source, n_estimators):
     return 1.0 / (1.0 + sqrt(2.0 * log(n_source) / n_estimators))
 
 
+def _clipped_error(error):
+    """``error`` clipped to ``[ERROR_CLIP, 1/2 - ERROR_CLIP]``."""
+    return min(max(error, ERROR_CLIP), 0.5 - ERROR_CLIP)
+
+
 def _learner_beta(error):
     r""":math:`\beta_t = \epsilon_t / (1 - \epsilon_t)` with :math:`\epsilon_t`
     clipped to ``[ERROR_CLIP, 1/2 - ERROR_CLIP]``."""
-    eps = min(max(error, ERROR_CLIP), 0.5 - ERROR_CLIP)
+    eps = _clipped_error(error)
     return eps / (1.0 - eps)
+
+
+def _dynamic_correction(error):
+    r"""Al-Stouhi & Reddy's factor :math:`C_t = 2 (1 - \epsilon_t)` on the
+    source weights, with :math:`\epsilon_t` clipped as for :math:`\beta_t`
+    (so :math:`1 < C_t < 2`)."""
+    return 2.0 * (1.0 - _clipped_error(error))
 
 
 def _vote_start(n_rounds):
@@ -223,15 +239,21 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
         return X[rows], y[rows], is_target, weights / weights.sum()
 
     # ------------------------------------------------------- the paper
+    def _source_correction(self, error):
+        """Factor multiplying every source weight after a round of target
+        error ``error``: 1, the paper's update."""
+        return 1.0
+
     def _boost(self, X_train, y_train, is_target, weights):
         r"""The paper's rounds: train on :math:`p^t`, target error
         :math:`\epsilon_t` (mean of the row losses over the target rows,
-        weighted), then :math:`w_i \beta^{e_i}` on source rows and
+        weighted), then :math:`C_t w_i \beta^{e_i}` on source rows
+        (:math:`C_t` from :meth:`_source_correction`, 1 in the paper) and
         :math:`w_i \beta_t^{-e_i}` on target rows, normalised. Sets the
-        fitted attributes of the rounds."""
+        fitted attributes of the rounds; returns the factors :math:`C_t`."""
         self.source_beta_ = _paper_source_beta(int((~is_target).sum()), self.n_estimators)
         rng = check_random_state(self.random_state)
-        self.estimators_, errors, betas = [], [], []
+        self.estimators_, errors, betas, corrections = [], [], [], []
         for _ in range(self.n_estimators):
             learner = clone(self._base_estimator())
             _set_random_states(learner, rng)
@@ -240,16 +262,20 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
             error = ((weights * losses)[is_target].sum()
                      / weights[is_target].sum())
             beta_t = _learner_beta(error)
+            correction = self._source_correction(error)
             factor = np.where(is_target, 1.0 / beta_t, self.source_beta_)
-            weights = weights * factor ** losses
+            # times 1.0 (exact) on target rows and, without correction, on all
+            weights = weights * factor ** losses * np.where(is_target, 1.0, correction)
             weights = weights / weights.sum()
             self.estimators_.append(learner)
             errors.append(error)
             betas.append(beta_t)
+            corrections.append(correction)
         self.estimator_errors_ = np.asarray(errors)
         self.estimator_weights_ = np.log(1.0 / np.asarray(betas))
         self.source_weights_ = weights[~is_target]
         self.target_weights_ = weights[is_target]
+        return np.asarray(corrections)
 
     # ------------------------------------------------------- prediction
     def _validate_predict(self, X, sample_domain):
@@ -314,7 +340,9 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
                    \text{ (target)},
            \end{cases}
 
-       and the weights are normalised to sum 1.
+       and the weights are normalised to sum 1. With
+       ``correction="dynamic"`` (Al-Stouhi & Reddy 2011) the source rows are
+       also multiplied by :math:`C_t = 2(1 - \epsilon_t)` (see Notes).
 
     The output is the vote of the learners of the second half of the rounds,
     :math:`t = \lceil N/2 \rceil, \dots, N`:
@@ -333,6 +361,13 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
         ``None``: ``DecisionTreeClassifier(max_depth=3)``.
     n_estimators : int, default=50
         Number of boosting rounds :math:`N`; every round's learner is kept.
+    correction : {None, "dynamic"}, default=None
+        ``None``: the paper's updates, exactly. ``"dynamic"``: dynamic
+        TrAdaBoost (Al-Stouhi & Reddy, ECML-PKDD 2011), which multiplies
+        every source weight by :math:`C_t = 2(1 - \epsilon_t)` at each
+        round so that the source rows the learner gets right keep their
+        weight relative to the target rows (see Notes). The vote is the
+        same.
     random_state : int, RandomState instance or None, default=None
         Seeds every ``random_state`` parameter of each clone of the base
         learner (scikit-learn's ``_set_random_states``), for reproducible
@@ -350,6 +385,10 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
         Target errors :math:`\epsilon_t` as measured (not clipped).
     source_beta_ : float
         The source factor :math:`\beta`.
+    correction_factors_ : ndarray of shape (n_estimators,)
+        The factor :math:`C_t` each round applied to every source weight:
+        :math:`2(1 - \epsilon_t)` (clipped error) with
+        ``correction="dynamic"``, 1 with ``correction=None``.
     source_index_, target_index_ : ndarray of int
         Positions in the ``X`` passed to ``fit`` of the labelled source and
         labelled target rows (the rows boosting works on).
@@ -406,6 +445,34 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
       this one (the source and target concepts contradict each other
       wherever the learner can tell).
 
+    **Dynamic correction** (``correction="dynamic"``, dynamic TrAdaBoost of
+    Al-Stouhi & Reddy 2011). The source update of step 3 becomes
+
+    .. math::
+
+        w^{t+1}_i = C_t\, w^t_i\, \beta^{|h_t(x_i) - y_i|}
+        \quad (1 \le i \le n), \qquad C_t = 2 (1 - \epsilon_t),
+
+    the target update, :math:`\beta`, :math:`\beta_t` and the vote being
+    unchanged. Why: the target update multiplies the total target weight
+    by :math:`(1 - \epsilon_t) + \epsilon_t / \beta_t = 2(1 -
+    \epsilon_t)`, so in the paper's rules every source row, even one the
+    learner gets right, loses that factor relative to the target rows at
+    every round (the "weight drift" of the source weights, which then
+    fall faster than the :math:`\beta` per mistake that the
+    weighted-majority analysis intends). :math:`C_t` cancels it: a source
+    row keeps its weight relative to the target total unless it is
+    misclassified. :math:`\epsilon_t` is the clipped error (as for
+    :math:`\beta_t`), so :math:`1 < C_t < 2`; the paper assumes
+    :math:`0 < \epsilon_t < 1/2`. Consequences at the edges:
+    :math:`\epsilon_t \ge 1/2` gives :math:`C_t \approx 1` (the target
+    weights do not move, nothing is corrected), and :math:`\epsilon_t = 0`
+    gives :math:`C_t \approx 2` while the target weights do not move (the
+    formula taken as the paper states it), so the source rows double
+    their weight relative to the target rows at such a round. With
+    several classes the same factor is used (the total target weight
+    grows by :math:`2(1 - \epsilon_t)` with the 0/1 loss as well).
+
     **Several classes** (an extension; binary problems follow the paper
     exactly). The loss above and the weighted majority of the last-half
     learners: class :math:`k` gets the vote
@@ -435,6 +502,8 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
     ----------
     W. Dai, Q. Yang, G.-R. Xue, Y. Yu. Boosting for Transfer Learning.
     ICML 2007.
+    S. Al-Stouhi, C. K. Reddy. Adaptive Boosting for Transfer Learning
+    using Dynamic Updates. ECML-PKDD 2011 (LNCS 6911), pp. 60-75.
 
     Examples
     --------
@@ -450,13 +519,27 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
     (20,)
     """
 
-    def __init__(self, estimator=None, *, n_estimators=50, random_state=None):
+    def __init__(self, estimator=None, *, n_estimators=50, correction=None,
+                 random_state=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
+        self.correction = correction
         self.random_state = random_state
 
     def _default_estimator(self):
         return DecisionTreeClassifier(max_depth=3)
+
+    def _check_params(self):
+        super()._check_params()
+        check_option(self.correction, "correction", CORRECTIONS,
+                     owner=type(self).__name__)
+
+    def _source_correction(self, error):
+        r""":math:`C_t = 2(1 - \epsilon_t)` with ``correction="dynamic"``,
+        else 1."""
+        if self.correction == "dynamic":
+            return _dynamic_correction(error)
+        return 1.0
 
     def _row_losses(self, pred, y):
         r""":math:`\mathbb{1}[h_t(x_i) \ne y_i]`."""
@@ -485,7 +568,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
         X_train, y_train, is_target, weights = self._training_rows(
             X, y, sample_domain, sample_weight)
         self.classes_ = np.unique(y_train)
-        self._boost(X_train, y_train, is_target, weights)
+        self.correction_factors_ = self._boost(X_train, y_train, is_target, weights)
         return self
 
     # ------------------------------------------------------------- votes
@@ -726,6 +809,16 @@ class TrAdaBoostRegressor(_BaseTrAdaBoostRegressor):
 
     **Other deviations.** As the classifier: the learner is trained with
     ``sample_weight`` :math:`(n + m) p^t`.
+
+    **No dynamic correction.** :class:`TrAdaBoostClassifier`'s
+    ``correction="dynamic"`` (Al-Stouhi & Reddy 2011) is not offered here:
+    its factor :math:`C_t = 2(1 - \epsilon_t)` is the growth of the total
+    target weight under 0/1 losses, whereas with adjusted errors
+    :math:`e_i \in [0, 1]` the target total grows by
+    :math:`\sum_i p_i \beta_t^{-e_i} / \sum_i p_i \le 2(1 - \epsilon_t)`
+    (convexity of :math:`\beta_t^{-e}`, equality only for errors in
+    :math:`\{0, 1\}`), so the same factor would over-correct, and the
+    paper states none for regression.
 
     References
     ----------
