@@ -51,7 +51,6 @@ import shlex
 import sys
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from itertools import chain
 from pathlib import Path
@@ -68,6 +67,7 @@ from sktransfer.datasets import (
     make_covariate_shift,
     make_domain_split,
 )
+from sktransfer.deep._data import resolve_device, seeded
 from sktransfer.deep import (
     DANClassifier,
     DANNClassifier,
@@ -118,16 +118,6 @@ QUICK = Settings(n_rows=1024, n_features=16, hidden=(32, 32), batch_size=128, ep
 
 
 # ------------------------------------------------------------------ devices
-def resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(
-            f"--device cuda was asked for, but torch {torch.__version__} sees no CUDA "
-            "device; use --device cpu or --device auto.")
-    return device
-
-
 def synchronizer(device):
     """A function that waits for the device's queued work (a no-op on CPU)."""
     return torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
@@ -146,15 +136,6 @@ def describe_device(device):
         pass
     return (f"{model}, {os.cpu_count()} logical CPUs, torch threads "
             f"{torch.get_num_threads()}")
-
-
-@contextmanager
-def torch_seed(seed, device):
-    """torch's global generators seeded for the block, restored afterwards."""
-    devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
 
 
 # --------------------------------------------------------------- part 1 data
@@ -234,7 +215,7 @@ class HandLoop:
         classes, y_source = np.unique(y[source], return_inverse=True)
         self.y = torch.as_tensor(y_source, dtype=torch.int64).to(device)
         self.domain = torch.cat([torch.zeros(self.hs), torch.ones(self.ht)]).to(device)
-        with torch_seed(seed, device):
+        with seeded(seed, device):
             self._build(X.shape[1], len(classes), settings)
 
     def _build(self, n_features, n_classes, settings):
@@ -332,7 +313,7 @@ def time_hand(method, data, settings, device, seed):
     """Seconds and rows of the timed epochs of the hand loop."""
     sync = synchronizer(device)
     loop = HandLoop(method, data, settings, device, seed)
-    with torch_seed(seed + 1, device):
+    with seeded(seed + 1, device):
         loop.run_epoch(0)  # warm-up
         sync()
         start = time.perf_counter()
@@ -447,7 +428,7 @@ def skada_office(variant):
                       batch_size=settings.office_batch_size // 2,  # per domain
                       optimizer=torch.optim.Adam, device=device, train_split=None,
                       verbose=0)
-        with torch_seed(seed, device):
+        with seeded(seed, device):
             module = SkadaMLP(n_features, n_classes, settings.office_hidden)
             if variant == "DANN (matched discriminator)":
                 net = sd.DANN(module, "feature_extractor", reg=0.5,

@@ -22,7 +22,6 @@ from sklearn.utils._metadata_requests import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_method_params,
     check_is_fitted,
@@ -31,7 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .domain import DomainData, infer_sample_domain, labelled_mask
+from .domain import DomainData, check_masked_labels, infer_sample_domain, labelled_mask
 
 __all__ = ["BaseAdapter", "AlignmentTransformerMixin", "LabelledScoreMixin"]
 
@@ -51,9 +50,16 @@ def _estimator_has(attr):
 class LabelledScoreMixin:
     """``score`` on the labelled rows, with the contract's score-time domains.
 
-    The class provides ``_validate_predict(X, sample_domain, y, purpose)``,
-    ``_task()`` and ``_predict_rows(X, sample_domain)``.
+    The class provides ``_check_X(X)`` (``X`` validated against the fitted
+    features), ``_task()`` and ``_predict_rows(X, sample_domain)``.
     """
+
+    def _validate_predict(self, X, sample_domain, y=None, purpose="predict"):
+        check_is_fitted(self)
+        X = self._check_X(X)
+        sd = infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
+                                 purpose=purpose, task=self._task())
+        return X, sd
 
     def score(self, X, y, sample_domain=None, sample_weight=None):
         """Accuracy (classifier) or R^2 (regressor) on the labelled rows.
@@ -87,7 +93,7 @@ class LabelledScoreMixin:
         return accuracy_score(y_true, y_pred, sample_weight=sw)
 
 
-class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
+class BaseAdapter(LabelledScoreMixin, MetaEstimatorMixin, BaseEstimator):
     """Template for domain adapters wrapping a scikit-learn estimator.
 
     ``fit`` runs, in order:
@@ -151,25 +157,7 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         X = self._check_X(X, reset=True, ensure_min_samples=2)
         if y is None:
             return X, None
-        y = column_or_1d(y, warn=True)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} rows but y has {y.shape[0]} labels; give one "
-                "label per row (masked for unlabelled rows)."
-            )
-        task = self._task()
-        if task == "regression" or (task == "auto" and y.dtype.kind == "f"):
-            if y.dtype.kind not in "fiub":
-                raise ValueError(
-                    f"Unknown label type: a regression target must be numeric, got "
-                    f"dtype {y.dtype}."
-                )
-            y = y.astype(np.float64)
-            if np.isinf(y).any():
-                raise ValueError("y contains infinity; mark unlabelled rows with NaN.")
-        elif task == "classification":
-            check_classification_targets(y[labelled_mask(y, task=task)])
-        return X, y
+        return X, check_masked_labels(y, X.shape[0], task=self._task())
 
     def _validate_fit(self, X, y, sample_domain):
         name = type(self).__name__
@@ -200,13 +188,6 @@ class BaseAdapter(MetaEstimatorMixin, BaseEstimator):
         if _routing_enabled():
             return dict(process_routing(self, "fit", **fit_params).estimator.fit)
         return fit_params
-
-    def _validate_predict(self, X, sample_domain, y=None, purpose="predict"):
-        check_is_fitted(self)
-        X = self._check_X(X)
-        sd = infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
-                                 purpose=purpose, task=self._task())
-        return X, sd
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None, sample_domain=None, **fit_params):

@@ -41,6 +41,7 @@ __all__ = [
     "DomainData",
     "check_sample_domain",
     "labelled_mask",
+    "check_masked_labels",
     "infer_sample_domain",
     "make_sample_domain",
     "mask_target_labels",
@@ -103,6 +104,45 @@ def labelled_mask(y, *, task="auto"):
         return ~unlabelled
     # strings and other dtypes carry no masked value
     return np.ones(y.shape, dtype=bool)
+
+
+def check_masked_labels(y, n_samples, *, task="auto"):
+    """``y`` as every estimator takes it: one-dimensional, one label per row
+    of ``X``; for regression numeric (returned as float64; ``NaN`` marks an
+    unlabelled row, infinity is an error), for classification the labelled
+    rows a valid class target.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+    n_samples : int
+        Number of rows of ``X``.
+    task : {"classification", "regression", "auto"}
+        ``"auto"`` treats a float ``y`` as a regression target and checks
+        nothing else.
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import column_or_1d
+
+    y = column_or_1d(y, warn=True)
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"X has {n_samples} rows but y has {y.shape[0]} labels; give one label "
+            "per row (masked for unlabelled rows: -1 for classification, NaN for "
+            "regression)."
+        )
+    if task == "regression" or (task == "auto" and y.dtype.kind == "f"):
+        if y.dtype.kind not in "fiub":
+            raise ValueError(
+                f"Unknown label type: a regression target must be numeric, got "
+                f"dtype {y.dtype}."
+            )
+        y = y.astype(np.float64)
+        if np.isinf(y).any():
+            raise ValueError("y contains infinity; mark unlabelled rows with NaN.")
+    elif task == "classification":
+        check_classification_targets(y[labelled_mask(y, task=task)])
+    return y
 
 
 def _is_masked_scalar(v):

@@ -154,9 +154,8 @@ def test_domain_balanced_batches_hold_both_domains_and_cover_the_larger_one():
     rows = DeviceRows(torch.arange(n_s + n_t, dtype=torch.float32)[:, None],
                       torch.zeros(n_s + n_t), torch.arange(n_s + n_t) >= n_s,
                       torch.ones(n_s + n_t, dtype=torch.bool))
-    source, target = torch.arange(n_s), torch.arange(n_s, n_s + n_t)
-    batches = DomainBalancedBatches(rows, source, target, 8,
-                                    torch.Generator().manual_seed(0))
+    rows.source, rows.target = torch.arange(n_s), torch.arange(n_s, n_s + n_t)
+    batches = DomainBalancedBatches(rows, 8, torch.Generator().manual_seed(0))
     assert len(batches) == 6  # ceil(23 / 4)
     seen_target = []
     for batch in batches:

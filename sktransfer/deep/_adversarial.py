@@ -10,30 +10,16 @@ import torch
 import torch.nn.functional as F
 
 from .._validation import check_number, check_option
-from ._base import DomainNet, DomainNetClassifierMixin, DomainNetRegressorMixin
+from ._base import (
+    _COMMON,
+    DomainNet,
+    DomainNetClassifierMixin,
+    DomainNetRegressorMixin,
+)
 from ._losses import classifier_discrepancy, gradient_reversal
 from ._modules import DomainDiscriminator, TabularModule, feature_width
 
 __all__ = ["DANNClassifier", "DANNRegressor", "MCDClassifier", "MCDRegressor"]
-
-_COMMON = """
-    module : torch.nn.Module class or instance, default=TabularModule
-        The network: ``feature_extractor`` and ``head`` submodules (see
-        :class:`~sktransfer.deep.DomainModule`); ``module__<name>`` sets the
-        arguments of a class (``module__hidden=(128, 64)``).
-    criterion, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose
-        skorch's ``NeuralNet`` parameters (defaults: task criterion with
-        per-row reduction, ``torch.optim.Adam``, 1e-3, 20, 128, None, None,
-        False, 0).
-    device : {"auto", "cpu", "cuda", "cuda:<i>"}, default="auto"
-        CUDA when torch sees one (``"auto"``); asking for CUDA where there is
-        none raises.
-    random_state : int, RandomState or None, default=None
-        Seeds initialisation, dropout and batch order (identical CPU runs);
-        the caller's torch generators are left as they were.
-"""
-
 
 def ganin_lambda(p):
     """DANN's adaptation factor ``2 / (1 + exp(-10 p)) - 1`` (Ganin et al.,

@@ -22,14 +22,13 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import TransformerTags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import validate_data
 from skorch import NeuralNet
 from skorch.dataset import Dataset
 
 from .._validation import check_number
 from ..base import LabelledScoreMixin
-from ..domain import DomainData, infer_sample_domain
+from ..domain import DomainData, check_masked_labels
 from ._data import (
     DeviceRows,
     DomainBalancedBatches,
@@ -55,6 +54,26 @@ class _FitRows:
 
     def __len__(self):
         return self.X.shape[0]
+
+
+#: the parameters every net shares, for the methods' docstrings
+_COMMON = """
+    module : torch.nn.Module class or instance, default=TabularModule
+        The network: ``feature_extractor`` and ``head`` submodules (see
+        :class:`~sktransfer.deep.DomainModule`); ``module__<name>`` sets the
+        arguments of a class (``module__hidden=(128, 64)``).
+    criterion, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
+warm_start, verbose
+        skorch's ``NeuralNet`` parameters (defaults: task criterion with
+        per-row reduction, ``torch.optim.Adam``, 1e-3, 20, 128, None, None,
+        False, 0).
+    device : {"auto", "cpu", "cuda", "cuda:<i>"}, default="auto"
+        CUDA when torch sees one (``"auto"``); asking for CUDA where there is
+        none raises.
+    random_state : int, RandomState or None, default=None
+        Seeds initialisation, dropout and batch order (identical CPU runs);
+        the caller's torch generators are left as they were.
+"""
 
 
 def _as_dense32(X):
@@ -165,16 +184,21 @@ class DomainNet(NeuralNet):
         self._check_method_params()
         return resolve_device(self.device)
 
+    def _check_X(self, X, *, reset=False, **kwargs):
+        """``X`` finite, float32 or float64, CSR when sparse, with
+        ``n_features_in_`` and feature names set (``reset``) or checked."""
+        return validate_data(self, X, accept_sparse="csr",
+                             dtype=(np.float32, np.float64), reset=reset, **kwargs)
+
     def _validate_fit(self, X, y, sample_domain, *, reset):
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64),
-                          reset=reset, ensure_min_samples=2)
+        X = self._check_X(X, reset=reset, ensure_min_samples=2)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is "
                 "None: pass the labels with the target rows masked (-1 for "
                 "classification, NaN for regression)."
             )
-        y = self._check_y(y, X.shape[0])
+        y = check_masked_labels(y, X.shape[0], task=self._task())
         data = DomainData.from_fit(X, y, sample_domain, task=self._task())
         is_target = data.is_target
         for name, rows in (("source", ~is_target), ("target", is_target)):
@@ -185,23 +209,6 @@ class DomainNet(NeuralNet):
                 )
         y_enc = self._encode_y(y, data.labelled, reset=reset)
         return _FitRows(_as_dense32(X), y_enc, is_target, data.labelled)
-
-    def _check_y(self, y, n_samples):
-        y = column_or_1d(y, warn=True)
-        if y.shape[0] != n_samples:
-            raise ValueError(
-                f"X has {n_samples} rows but y has {y.shape[0]} labels; give one "
-                "label per row (masked for unlabelled rows)."
-            )
-        return y
-
-    def _validate_predict(self, X, sample_domain, y=None, purpose="predict"):
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64),
-                          reset=False)
-        sd = infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
-                                 purpose=purpose, task=self._task())
-        return X, sd
 
     def __sklearn_is_fitted__(self):
         return getattr(self, "initialized_", False) and hasattr(self, "n_features_in_")
@@ -310,10 +317,10 @@ class DomainNet(NeuralNet):
             torch.as_tensor(rows.labelled[index]).to(device),
         )
         if balanced:
-            is_target, labelled = rows.is_target[index], rows.labelled[index]
-            self._labels_are_source_rows_ = bool(np.all(labelled == ~is_target))
-            out.source = torch.as_tensor(np.flatnonzero(~rows.is_target[index]))
-            out.target = torch.as_tensor(np.flatnonzero(rows.is_target[index]))
+            is_target = rows.is_target[index]
+            self._labels_are_source_rows_ = bool(np.all(rows.labelled[index] == ~is_target))
+            out.source = torch.as_tensor(np.flatnonzero(~is_target))
+            out.target = torch.as_tensor(np.flatnonzero(is_target))
         return out
 
     def get_iterator(self, dataset, training=False):
@@ -327,8 +334,7 @@ class DomainNet(NeuralNet):
         else:
             # a fresh stream for each call (warm starts continue it)
             generator.manual_seed(self._seed_ + 7919 * len(self.history))
-        batches = DomainBalancedBatches(dataset, dataset.source, dataset.target,
-                                        self.batch_size, generator)
+        batches = DomainBalancedBatches(dataset, self.batch_size, generator)
         self._batches_per_epoch_ = len(batches)
         return batches
 
@@ -455,6 +461,9 @@ class DomainNet(NeuralNet):
         """The task output of a batch (logits for a classifier)."""
         return self.module_(xb)
 
+    def _predict_rows(self, X, sample_domain):
+        return self.predict(X, sample_domain)
+
     def transform(self, X, sample_domain=None):
         """The features the adaptation acts on (``module_.feature_extractor``),
         one row per input row."""
@@ -484,8 +493,6 @@ class DomainNetClassifierMixin(LabelledScoreMixin, ClassifierMixin):
     _default_criterion = torch.nn.CrossEntropyLoss
 
     def _encode_y(self, y, labelled, *, reset):
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y[labelled])
         if reset:
             self._label_encoder_ = LabelEncoder().fit(y[labelled])
             self.classes_ = self._label_encoder_.classes_
@@ -526,9 +533,6 @@ class DomainNetClassifierMixin(LabelledScoreMixin, ClassifierMixin):
         P = self.predict_proba(X, sample_domain)
         return self.classes_[P.argmax(axis=1)]
 
-    def _predict_rows(self, X, sample_domain):
-        return self.predict(X, sample_domain)
-
 
 def _never(self):
     return False
@@ -543,23 +547,11 @@ class DomainNetRegressorMixin(LabelledScoreMixin, RegressorMixin):
     predict_proba = available_if(_never)(NeuralNet.predict_proba)
 
     def _encode_y(self, y, labelled, *, reset):
-        y = column_or_1d(y, warn=True)
-        if y.dtype.kind not in "fiub":
-            raise ValueError(
-                f"Unknown label type: a regression target must be numeric, got dtype "
-                f"{y.dtype}."
-            )
-        y = y.astype(np.float32).reshape(-1, 1)
-        if np.isinf(y).any():
-            raise ValueError("y contains infinity; mark unlabelled rows with NaN.")
         self.n_outputs_ = 1
-        return y
+        return y.astype(np.float32).reshape(-1, 1)
 
     def predict(self, X, sample_domain=None):
         """The predicted targets, one row per row."""
         X, _ = self._validate_predict(X, sample_domain)
         out = self._forward_rows(X, self._output).astype(np.float64)
         return out.ravel()
-
-    def _predict_rows(self, X, sample_domain):
-        return self.predict(X, sample_domain)

@@ -98,7 +98,9 @@ class DomainBatch(NamedTuple):
 
 
 class DeviceRows(torch.utils.data.Dataset):
-    """Rows, labels and domains held as tensors on one device."""
+    """Rows, labels and domains held as tensors on one device (training
+    rows also carry ``source`` and ``target``: CPU index tensors of each
+    domain's rows, which :class:`DomainBalancedBatches` draws from)."""
 
     def __init__(self, X, y, is_target, labelled):
         self.X, self.y, self.is_target, self.labelled = X, y, is_target, labelled
@@ -136,8 +138,10 @@ class DomainBalancedBatches:
     rows of a domain smaller than that.
     """
 
-    def __init__(self, rows, source, target, batch_size, generator):
-        self.rows, self.source, self.target = rows, source, target
+    def __init__(self, rows, batch_size, generator):
+        # rows.source, rows.target: CPU index tensors of each domain's rows
+        self.rows, self.source, self.target = rows, rows.source, rows.target
+        source, target = rows.source, rows.target
         self.generator = generator
         half = max(batch_size // 2, 1)
         self.half_source = min(half, source.shape[0])

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from .._validation import check_number, check_option
-from ._adversarial import _COMMON
-from ._base import DomainNet, DomainNetClassifierMixin, DomainNetRegressorMixin
+from ._base import (
+    _COMMON,
+    DomainNet,
+    DomainNetClassifierMixin,
+    DomainNetRegressorMixin,
+)
 from ._losses import coral_loss, mk_mmd
 from ._modules import TabularModule
 

@@ -19,10 +19,8 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import KFold
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import check_random_state, get_tags
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
-    assert_all_finite,
     check_is_fitted,
     column_or_1d,
     has_fit_parameter,
@@ -30,7 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from .._validation import check_number, check_option
-from ..domain import DomainData, check_sample_domain, labelled_mask
+from ..domain import DomainData, check_masked_labels, check_sample_domain, labelled_mask
 
 __all__ = [
     "TrAdaBoostClassifier",
@@ -173,17 +171,6 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
             ensure_min_samples=2 if reset else 1,
         )
 
-    def _check_y(self, y):
-        """``y`` as a 1-d array, its labelled rows checked."""
-        y = column_or_1d(y, warn=True)
-        if self._task == "regression":
-            y = np.asarray(y, dtype=np.float64)
-            labelled = labelled_mask(y, task="regression")
-            assert_all_finite(y[labelled], input_name="y")
-        else:
-            check_classification_targets(y[labelled_mask(y, task="classification")])
-        return y
-
     def _validate_fit(self, X, y, sample_domain, sample_weight):
         """Training rows, labels and initial weights; raises before any
         learner is trained."""
@@ -201,14 +188,8 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
                 f"labelled source rows: {how}"
             )
         X = self._check_X(X, reset=True)
-        y = column_or_1d(y, warn=True)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} rows but y has {y.shape[0]} labels; give one "
-                f"label per row ({_MASKED[self._task]} for unlabelled rows)."
-            )
+        y = check_masked_labels(y, X.shape[0], task=self._task)
         sample_domain = check_sample_domain(sample_domain, X.shape[0])
-        y = self._check_y(y)
         data = DomainData.from_fit(X, y, sample_domain, task=self._task)
         source = np.flatnonzero(data.labelled & data.is_source)
         target = np.flatnonzero(data.labelled & data.is_target)
