@@ -9,7 +9,7 @@ global state and does not import torch.
 """
 
 from . import domain
-from .alignment import CORAL, TCA
+from .alignment import CORAL, TCA, SparseHeterogeneousMapping
 from .domain import make_sample_domain, mask_target_labels
 from .instance import (
     KMM,
@@ -23,6 +23,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CORAL",
     "KMM",
+    "SparseHeterogeneousMapping",
     "TCA",
     "TrAdaBoostClassifier",
     "TrAdaBoostRegressor",

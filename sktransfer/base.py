@@ -57,9 +57,12 @@ class LabelledScoreMixin:
     def _validate_predict(self, X, sample_domain, y=None, purpose="predict"):
         check_is_fitted(self)
         X = self._check_X(X)
-        sd = infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
-                                 purpose=purpose, task=self._task())
-        return X, sd
+        return X, self._infer_domains(X, y, sample_domain, purpose)
+
+    def _infer_domains(self, X, y, sample_domain, purpose):
+        """Domains of the rows of validated ``X`` at predict or score time."""
+        return infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
+                                   purpose=purpose, task=self._task())
 
     def score(self, X, y, sample_domain=None, sample_weight=None):
         """Accuracy (classifier) or R^2 (regressor) on the labelled rows.
@@ -179,9 +182,13 @@ class BaseAdapter(LabelledScoreMixin, MetaEstimatorMixin, BaseEstimator):
                 "labels, with the target rows masked (-1 for classification, NaN for "
                 "regression)."
             )
+        return self._domain_data(X, y, sample_domain)
+
+    def _domain_data(self, X, y, sample_domain, **kwargs):
+        """The fit-time :class:`DomainData` of validated ``X`` and ``y``."""
         return DomainData.from_fit(
             X, y, sample_domain, task=self._task(),
-            require_labels=self.estimator is not None,
+            require_labels=self.estimator is not None, **kwargs,
         )
 
     def _route_fit_params(self, fit_params):

@@ -25,6 +25,19 @@ The contract
   as at fit time.
 * Nothing is ever dropped silently from an output: ``predict`` and
   ``transform`` return one row per input row.
+
+Heterogeneous feature spaces (the block layout)
+-----------------------------------------------
+When source and target are described by different features, ``X`` holds
+a *source block* and a *target block* of columns side by side
+(:class:`FeatureBlocks`). A row fills the block of each feature space it
+is described in and leaves the other block absent: all ``NaN`` for a dense
+``X``; no stored entry for a sparse ``X``. A row with both blocks filled
+is a *parallel pair*. The rules above still decide the domains, with one
+addition: without ``sample_domain``, a labelled row whose source block is
+absent is a target row (it cannot be a source row), so a few labelled
+target rows need no ``sample_domain``. A source row must fill its source
+block and a target row its target block.
 """
 
 from __future__ import annotations
@@ -39,6 +52,7 @@ __all__ = [
     "DEFAULT_SOURCE",
     "DEFAULT_TARGET",
     "DomainData",
+    "FeatureBlocks",
     "check_sample_domain",
     "labelled_mask",
     "check_masked_labels",
@@ -192,7 +206,7 @@ def check_sample_domain(sample_domain, n_samples):
 
 
 def infer_sample_domain(y=None, sample_domain=None, *, n_samples, purpose="fit",
-                        task="auto"):
+                        task="auto", source_absent=None):
     """Return the domain of every row as the contract decides it.
 
     Parameters
@@ -210,6 +224,10 @@ def infer_sample_domain(y=None, sample_domain=None, *, n_samples, purpose="fit",
         masked labels, in which case as ``"fit"``.
     task : {"classification", "regression", "auto"}
         How masked labels are recognised; see :func:`labelled_mask`.
+    source_absent : ndarray of bool of shape (n_samples,), default=None
+        Block layout only (:class:`FeatureBlocks`): rows whose source block
+        is absent. Without ``sample_domain`` they are target rows even when
+        labelled.
 
     Returns
     -------
@@ -230,6 +248,8 @@ def infer_sample_domain(y=None, sample_domain=None, *, n_samples, purpose="fit",
     labelled = labelled_mask(y, task=task)
     if purpose == "score" and labelled.all():
         return np.full(n_samples, DEFAULT_TARGET, dtype=np.int64)
+    if source_absent is not None:
+        labelled = labelled & ~source_absent
     return np.where(labelled, DEFAULT_SOURCE, DEFAULT_TARGET).astype(np.int64)
 
 
@@ -323,15 +343,17 @@ class DomainData:
 
     @classmethod
     def from_fit(cls, X, y, sample_domain, *, task, require_labels=True,
-                 n_classes_min=2):
+                 n_classes_min=2, source_absent=None):
         """Apply the fit-time contract and its checks to validated ``X``, ``y``.
 
         Raises ``ValueError`` for no source rows, no target rows, no labelled
         source row, or (classification) fewer than ``n_classes_min`` classes
-        among the labelled rows.
+        among the labelled rows. ``source_absent``: see
+        :func:`infer_sample_domain`.
         """
         n = X.shape[0]
-        sd = infer_sample_domain(y, sample_domain, n_samples=n, purpose="fit", task=task)
+        sd = infer_sample_domain(y, sample_domain, n_samples=n, purpose="fit", task=task,
+                                 source_absent=source_absent)
         if y is None:
             labelled = np.zeros(n, dtype=bool)
         else:
@@ -365,3 +387,184 @@ class DomainData:
                         f"{n_classes_min}. Check that the labels are not all masked."
                     )
         return data
+
+
+def _first_rows(mask, k=5):
+    rows = np.flatnonzero(mask)
+    shown = ", ".join(str(r) for r in rows[:k])
+    return f"{rows.size} row(s) ({shown}{', ...' if rows.size > k else ''})"
+
+
+@dataclass(frozen=True)
+class FeatureBlocks:
+    """The block layout for source and target feature spaces that differ.
+
+    ``X`` holds the columns of the source feature space (``source``) and
+    those of the target feature space (``target``) side by side; the two
+    blocks partition the columns. A row fills each block it is described
+    in; an absent block is all ``NaN`` (dense ``X``) or has no stored entry
+    (sparse ``X``, which must not store ``NaN``). Scalers that ignore
+    ``NaN`` (``StandardScaler``, ``MinMaxScaler``, ...) keep the layout.
+
+    Attributes
+    ----------
+    source, target : ndarray of int
+        Column indices of the two blocks, in the order of ``X``.
+    """
+
+    source: np.ndarray
+    target: np.ndarray
+
+    @classmethod
+    def resolve(cls, source_features, target_features, *, n_features,
+                feature_names=None, owner="FeatureBlocks"):
+        """Column indices of the two blocks from their specifications.
+
+        Each of ``source_features`` / ``target_features`` is an array-like of
+        column indices, a boolean mask over the columns, column names (when
+        ``X`` is a DataFrame: ``feature_names`` given), or ``None`` for every
+        column the other block does not take. Raises ``ValueError`` for a
+        block that is empty, repeats or overlaps the other block, for columns
+        left in neither block, and for unknown names or indices.
+        """
+        if source_features is None and target_features is None:
+            raise ValueError(
+                f"{owner}: give source_features or target_features (column indices, "
+                "a boolean mask or column names); the other block defaults to the "
+                "remaining columns."
+            )
+        blocks = {}
+        for name, spec in (("source_features", source_features),
+                           ("target_features", target_features)):
+            if spec is not None:
+                blocks[name] = _column_indices(spec, name, n_features, feature_names,
+                                               owner)
+        taken = np.concatenate(list(blocks.values()))
+        rest = np.setdiff1d(np.arange(n_features), taken)
+        for name in ("source_features", "target_features"):
+            if name not in blocks:
+                blocks[name] = rest
+        src, tgt = blocks["source_features"], blocks["target_features"]
+        for name, idx in (("source_features", src), ("target_features", tgt)):
+            if idx.size == 0:
+                raise ValueError(f"{owner}: {name} selects no column of X's "
+                                 f"{n_features} feature(s); each block needs at "
+                                 "least one feature.")
+        both = np.intersect1d(src, tgt)
+        if both.size:
+            raise ValueError(
+                f"{owner}: columns {_names(both, feature_names)} are in both "
+                "source_features and target_features; the blocks must not overlap "
+                "(a feature recorded in both spaces takes one column in each block)."
+            )
+        unassigned = np.setdiff1d(np.arange(n_features), np.r_[src, tgt])
+        if unassigned.size:
+            raise ValueError(
+                f"{owner}: columns {_names(unassigned, feature_names)} are in neither "
+                "source_features nor target_features; assign every column to one "
+                "block (or drop it before this step)."
+            )
+        return cls(source=np.sort(src), target=np.sort(tgt))
+
+    def presence(self, X):
+        """Which rows fill the source block and which the target block.
+
+        Raises ``ValueError`` for a partly filled dense block, a sparse ``X``
+        that stores ``NaN``, and a row that fills neither block.
+
+        Returns
+        -------
+        has_source, has_target : ndarray of bool of shape (n_samples,)
+        """
+        filled = []
+        for name, cols in (("source", self.source), ("target", self.target)):
+            block = X[:, cols]
+            if hasattr(block, "getnnz"):
+                if np.isnan(block.data).any():
+                    raise ValueError(
+                        f"The sparse X stores NaN in its {name} block. In a sparse X "
+                        "an absent block is marked by storing no entry, not by NaN."
+                    )
+                filled.append(np.asarray(block.getnnz(axis=1)) > 0)
+                continue
+            missing = np.isnan(block)
+            n_missing = missing.sum(axis=1)
+            partial = (n_missing > 0) & (n_missing < cols.size)
+            if partial.any():
+                raise ValueError(
+                    f"{_first_rows(partial)} fill only part of the {name} block: a "
+                    "block is either filled or all NaN (absent). Impute missing values "
+                    "within the block first, from the rows that fill it."
+                )
+            filled.append(n_missing == 0)
+        neither = ~(filled[0] | filled[1])
+        if neither.any():
+            raise ValueError(
+                f"{_first_rows(neither)} fill neither the source nor the target block; "
+                "every row must be described in at least one feature space."
+            )
+        return filled[0], filled[1]
+
+    def check_domains(self, sample_domain, has_source, has_target):
+        """Raise ``ValueError`` unless every source row fills the source
+        block and every target row the target block."""
+        for name, rows, filled in (("source", sample_domain > 0, has_source),
+                                   ("target", sample_domain < 0, has_target)):
+            bad = rows & ~filled
+            if bad.any():
+                raise ValueError(
+                    f"{_first_rows(bad)} are {name} rows (by sample_domain or their "
+                    f"labels) but leave the {name} block absent (all NaN, or no stored "
+                    f"entry in a sparse X); a {name} row must "
+                    f"fill the {name} block. Fix sample_domain, or the layout."
+                )
+
+
+def _names(indices, feature_names):
+    if feature_names is not None:
+        return [str(feature_names[i]) for i in indices[:10]]
+    return indices[:10].tolist()
+
+
+def _column_indices(spec, name, n_features, feature_names, owner):
+    arr = np.asarray(spec)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ValueError(f"{owner}: {name} must be one-dimensional, got shape {arr.shape}.")
+    if arr.dtype.kind == "b":
+        if arr.shape[0] != n_features:
+            raise ValueError(
+                f"{owner}: the boolean mask {name} has {arr.shape[0]} entries but X "
+                f"has {n_features} columns."
+            )
+        return np.flatnonzero(arr)
+    if arr.dtype.kind in "US" or (arr.dtype.kind == "O" and arr.size
+                                  and all(isinstance(v, str) for v in arr)):
+        if feature_names is None:
+            raise ValueError(
+                f"{owner}: {name} names columns, but X has no column names; pass a "
+                "DataFrame or give column indices."
+            )
+        position = {str(n): i for i, n in enumerate(feature_names)}
+        unknown = [str(v) for v in arr if str(v) not in position]
+        if unknown:
+            raise ValueError(f"{owner}: {name} names columns X does not have: "
+                             f"{unknown[:10]}.")
+        idx = np.array([position[str(v)] for v in arr], dtype=np.intp)
+    elif arr.dtype.kind in "iu" or arr.size == 0:
+        idx = arr.astype(np.intp)
+        if idx.size and (idx.min() < -n_features or idx.max() >= n_features):
+            raise ValueError(
+                f"{owner}: {name} holds column indices outside [0, {n_features}) for "
+                f"an X with {n_features} columns."
+            )
+        idx = idx % n_features
+    else:
+        raise ValueError(
+            f"{owner}: {name} must hold column indices, a boolean mask or column "
+            f"names, got dtype {arr.dtype}."
+        )
+    if np.unique(idx).size != idx.size:
+        raise ValueError(f"{owner}: {name} lists a column more than once.")
+    return idx

@@ -14,7 +14,7 @@ own code, unchanged.
 import numpy as np
 from sklearn.utils.validation import _num_samples
 
-from sktransfer import CORAL, KMM, TCA
+from sktransfer import CORAL, KMM, TCA, SparseHeterogeneousMapping
 
 
 def alternating_domains(n_samples):
@@ -55,4 +55,9 @@ class CheckedKMM(_SuppliesDomains, KMM):
 
 
 class CheckedTCA(_SuppliesDomainsTransformer, TCA):
+    pass
+
+
+class CheckedSparseHeterogeneousMapping(_SuppliesDomainsTransformer,
+                                        SparseHeterogeneousMapping):
     pass

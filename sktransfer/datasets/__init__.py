@@ -19,6 +19,7 @@ one controlled way; they return the same ``Bunch`` with the domains
 """
 
 from ._base import get_data_home
+from ._heterogeneous import make_heterogeneous_shift
 from ._real import (
     fetch_amazon_reviews,
     fetch_heart_disease,
@@ -35,6 +36,7 @@ from ._synthetic import (
 )
 
 __all__ = [
+    "make_heterogeneous_shift",
     "fetch_amazon_reviews",
     "fetch_heart_disease",
     "fetch_office_caltech10",
