@@ -181,7 +181,8 @@ def test_low_rank_covariance_is_the_principal_part():
 
 @pytest.mark.parametrize("target_rows", [50, 3])  # d_t x d_t form / Gram form
 @pytest.mark.parametrize("sparse_source", [False, True])
-def test_gradient_matches_finite_differences(target_rows, sparse_source):
+@pytest.mark.parametrize("sparse_map", [False, True])  # products with a CSC map
+def test_gradient_matches_finite_differences(target_rows, sparse_source, sparse_map):
     rng = np.random.default_rng(4)
     d_s, d_t = 7, 12
     Xs = rng.normal(size=(5, d_s)) if not sparse_source else sparse.random(
@@ -193,10 +194,13 @@ def test_gradient_matches_finite_differences(target_rows, sparse_source):
                               _CovarianceFactor(Xt, None, rs), 0.7, 1.3)
     assert smooth.gram_form == (target_rows == 3)
     W = rng.normal(size=(d_s, d_t))
+    if sparse_map:
+        W[rng.random(W.shape) < 0.95] = 0.0
+        W[0, 0] = 1.0
     value, grad = smooth(W, True)
     Xsd = Xs.toarray() if sparse.issparse(Xs) else Xs
     D = W.T @ np.cov(Xsd, rowvar=False) @ W - np.cov(Xt, rowvar=False)
-    by_hand = (0.35 / 9 * np.sum((P_s @ W - P_t) ** 2) + 1.3 / 4 * np.sum(D**2))
+    by_hand = (0.35 / 9 * np.sum((P_s @ W - P_t) ** 2) + 1.3 / (4 * d_t) * np.sum(D**2))
     assert value == pytest.approx(by_hand, rel=1e-10)
     E = rng.normal(size=W.shape)
     h = 1e-6
@@ -218,7 +222,7 @@ def test_planted_map_is_recovered():
 def test_planted_map_is_recovered_with_the_alignment_term():
     b, y = problem(n_source=2000, n_target=2000, n_parallel=200, noise=0.05,
                    shift=0.0)
-    model = fitted(b, y, l1=0.005, alignment_weight=0.01)
+    model = fitted(b, y, l1=0.02, alignment_weight=1.0)
     # the support of every target column is found, with small values off it
     off = np.abs(model.map_[b.coef == 0])
     on = np.abs(model.map_[b.coef != 0])
@@ -436,3 +440,36 @@ def test_convergence_warning():
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         model = fitted(b, y, max_iter=2)
     assert not model.converged_ and model.n_iter_ == 2
+
+
+# --------------------------------------------------------------- generator
+@pytest.mark.parametrize("density", [1.0, 0.05])
+def test_make_heterogeneous_shift_layout(density):
+    b = make_heterogeneous_shift(n_source=40, n_target=30, n_parallel=10,
+                                 n_source_features=30, n_target_features=8,
+                                 n_active=2, n_shared=3, density=density,
+                                 noise=0.0, random_state=0)
+    assert b.X.shape == (80, 38) and sparse.issparse(b.X) == (density < 1)
+    has_s, has_t = FeatureBlocks(b.source_features, b.target_features).presence(b.X)
+    assert has_s.tolist() == [True] * 40 + [False] * 30 + [True] * 10
+    assert has_t.tolist() == [False] * 40 + [True] * 40
+    assert b.parallel.tolist() == [False] * 70 + [True] * 10
+    assert b.sample_domain.tolist() == [1] * 40 + [2] * 40
+    # the planted map: shared features copied, n_active source features otherwise
+    np.testing.assert_array_equal(b.coef[:3, :3], np.eye(3))
+    assert (np.count_nonzero(b.coef[:, 3:], axis=0) == 2).all()
+    X = b.X.toarray() if sparse.issparse(b.X) else np.nan_to_num(b.X)
+    pairs = X[70:]
+    np.testing.assert_allclose(pairs[:, 30:], pairs[:, :30] @ b.coef, atol=1e-12)
+    np.testing.assert_array_equal(b.y[70:], (pairs[:, :30] @ b.coef).sum(axis=1) > 0)
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(n_active=40), "n_active=40 exceeds"),
+    (dict(n_shared=11), "n_shared=11 exceeds"),
+    (dict(density=1.5), r"density must be in \(0, 1\]"),
+    (dict(n_source=1), "n_source must be"),
+])
+def test_make_heterogeneous_shift_errors(params, match):
+    with pytest.raises(ValueError, match=match):
+        make_heterogeneous_shift(**params)

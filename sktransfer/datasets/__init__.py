@@ -16,6 +16,10 @@ The ``make_*`` generators (:func:`make_covariate_shift`,
 target sample from a documented model that differs between the domains in
 one controlled way; they return the same ``Bunch`` with the domains
 ``"source"`` (id 1) and ``"target"`` (id 2).
+
+:func:`make_heterogeneous_shift` draws source and target rows described by
+different features, related by a planted sparse map, in the block layout of
+:class:`sktransfer.domain.FeatureBlocks`.
 """
 
 from ._base import get_data_home

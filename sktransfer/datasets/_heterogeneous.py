@@ -33,7 +33,8 @@ def make_heterogeneous_shift(n_source=300, n_target=300, n_parallel=100,
     with :math:`m_{source} = 0`, :math:`m_{target} = \text{shift} \cdot
     \mathbf{1} / \sqrt{d_s}` (a covariate shift), :math:`b` a Bernoulli
     (``density``) mask with at least one entry kept per row (``density < 1``
-    gives a sparse ``X``),
+    gives a sparse ``X``; a row whose :math:`x_s W^*` would be all zero is
+    drawn again, since it would fill no target block),
     :math:`v = \mathbf{1}/\sqrt{d_t}` (the label uses every target feature).
     :math:`W^*` (``d_s x d_t``): the first ``n_shared`` target features are
     copies of the first ``n_shared`` source features (:math:`W^*_{jj} = 1`,
@@ -87,12 +88,22 @@ def make_heterogeneous_shift(n_source=300, n_target=300, n_parallel=100,
     v = np.full(d_t, 1.0 / np.sqrt(d_t))
     target_mean = np.full(d_s, shift / np.sqrt(d_s))
 
-    def draw(n, mean):
+    def draw_source(n, mean):
         Xs = rng.standard_normal((n, d_s)) + mean
         if density < 1:
             keep = rng.random_sample((n, d_s)) < density
             keep[np.arange(n), rng.randint(d_s, size=n)] = True  # no empty row
             Xs *= keep
+        return Xs
+
+    def draw(n, mean):
+        Xs = draw_source(n, mean)
+        if density < 1:  # a row whose target block is all zero would be absent
+            for _ in range(100):
+                empty = ~(Xs @ W).any(axis=1)
+                if not empty.any():
+                    break
+                Xs[empty] = draw_source(int(empty.sum()), mean)
         Xt = Xs @ W + noise * rng.standard_normal((n, d_t))
         return Xs, Xt, (Xs @ W @ v > 0).astype(np.int64)
 
