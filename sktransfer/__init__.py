@@ -2,7 +2,8 @@
 
 The domain data contract every estimator follows is in :mod:`sktransfer.domain`.
 Subpackages: :mod:`sktransfer.instance` and :mod:`sktransfer.alignment` (the
-adapters, re-exported here), :mod:`sktransfer.model_selection` (domain-aware
+adapters, re-exported here), :mod:`sktransfer.online` (online transfer on a
+target stream, its two OTL classifiers re-exported here), :mod:`sktransfer.model_selection` (domain-aware
 splitters, label-free scorers), :mod:`sktransfer.metrics` (shift
 diagnostics), :mod:`sktransfer.datasets`. Importing this package changes no
 global state and does not import torch.
@@ -17,12 +18,15 @@ from .instance import (
     TrAdaBoostRegressor,
     TwoStageTrAdaBoostRegressor,
 )
+from .online import HeterogeneousOnlineTransferClassifier, OnlineTransferClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CORAL",
+    "HeterogeneousOnlineTransferClassifier",
     "KMM",
+    "OnlineTransferClassifier",
     "SparseHeterogeneousMapping",
     "TCA",
     "TrAdaBoostClassifier",

@@ -54,6 +54,7 @@ __all__ = [
     "DomainData",
     "FeatureBlocks",
     "check_sample_domain",
+    "column_indices",
     "labelled_mask",
     "check_masked_labels",
     "infer_sample_domain",
@@ -437,8 +438,8 @@ class FeatureBlocks:
         for name, spec in (("source_features", source_features),
                            ("target_features", target_features)):
             if spec is not None:
-                blocks[name] = _column_indices(spec, name, n_features, feature_names,
-                                               owner)
+                blocks[name] = column_indices(spec, name, n_features, feature_names,
+                                              owner)
         taken = np.concatenate(list(blocks.values()))
         rest = np.setdiff1d(np.arange(n_features), taken)
         for name in ("source_features", "target_features"):
@@ -526,7 +527,11 @@ def _names(indices, feature_names):
     return indices[:10].tolist()
 
 
-def _column_indices(spec, name, n_features, feature_names, owner):
+def column_indices(spec, name, n_features, feature_names=None, owner="X"):
+    """Column indices (in the order given) of a block named by column
+    indices, a boolean mask over the columns, or column names (``X`` a
+    DataFrame: ``feature_names`` given). Raises ``ValueError`` for unknown
+    names, indices outside the columns and a column listed twice."""
     arr = np.asarray(spec)
     if arr.ndim == 0:
         arr = arr.reshape(1)
@@ -554,10 +559,12 @@ def _column_indices(spec, name, n_features, feature_names, owner):
         idx = np.array([position[str(v)] for v in arr], dtype=np.intp)
     elif arr.dtype.kind in "iu" or arr.size == 0:
         idx = arr.astype(np.intp)
-        if idx.size and (idx.min() < -n_features or idx.max() >= n_features):
+        outside = idx[(idx < -n_features) | (idx >= n_features)]
+        if outside.size:
             raise ValueError(
-                f"{owner}: {name} holds column indices outside [0, {n_features}) for "
-                f"an X with {n_features} columns."
+                f"{owner}: {name} holds column indices {outside[:10].tolist()} outside "
+                f"[0, {n_features}) for an X with {n_features} columns (negative "
+                "indices count from the end)."
             )
         idx = idx % n_features
     else:
@@ -565,6 +572,8 @@ def _column_indices(spec, name, n_features, feature_names, owner):
             f"{owner}: {name} must hold column indices, a boolean mask or column "
             f"names, got dtype {arr.dtype}."
         )
-    if np.unique(idx).size != idx.size:
-        raise ValueError(f"{owner}: {name} lists a column more than once.")
+    values, counts = np.unique(idx, return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(f"{owner}: {name} lists columns "
+                         f"{values[counts > 1][:10].tolist()} more than once.")
     return idx
