@@ -136,7 +136,7 @@ def main():
                    help="covariance_rank values measured besides the exact mode")
     p.add_argument("--density", type=float, default=0.02)
     p.add_argument("--l1", type=float, default=0.01)
-    p.add_argument("--timeout", type=int, default=900, help="seconds per measurement")
+    p.add_argument("--timeout", type=int, default=2400, help="seconds per measurement")
     p.add_argument("--out", default=None, help="write a Markdown report here")
     p.add_argument("--case", type=int, help=argparse.SUPPRESS)
     p.add_argument("--rank", help=argparse.SUPPRESS)

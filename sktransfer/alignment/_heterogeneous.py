@@ -168,7 +168,8 @@ class _SmoothObjective:
             n_p = self.P_s.shape[0]
             fit = 0.5 * self.alpha / n_p * float(np.vdot(R, R))
             if with_grad:
-                grad = _dense(self.P_s.T @ R) * (self.alpha / n_p)
+                R *= self.alpha / n_p  # scale the small factor, not the d_s x d_t product
+                grad = _dense(self.P_s.T @ R)
         if self.beta:
             Z = self.cov_s.apply(W_op)
             if self.gram_form:
@@ -183,8 +184,12 @@ class _SmoothObjective:
             d_t = Z.shape[1]
             align = 0.25 * self.beta / d_t * max(norm2, 0.0)
             if with_grad:
-                g = (self.beta / d_t) * self.cov_s.apply_t(ZD)
-                grad = g if grad is None else grad + g
+                ZD *= self.beta / d_t
+                g = self.cov_s.apply_t(ZD)
+                if grad is None:
+                    grad = g
+                else:
+                    grad += g
         if with_grad and grad is None:
             grad = np.zeros_like(W)
         value = fit + align

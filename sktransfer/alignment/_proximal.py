@@ -33,9 +33,9 @@ def sparse_group_prox(V, l1, group_l1):
     Tibshirani, 2010, "A note on the group lasso and a sparse group lasso").
     Returns a new array.
     """
-    W = np.abs(V) - l1 if l1 else np.abs(V)
-    np.maximum(W, 0.0, out=W)
-    W *= np.sign(V)
+    # soft threshold as V - clip(V, -l1, l1): two passes, one temporary
+    W = np.clip(V, -l1, l1)
+    np.subtract(V, W, out=W)
     if group_l1:
         norms = np.sqrt(np.einsum("ij,ij->i", W, W))
         scale = np.zeros_like(norms)
@@ -100,10 +100,11 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
         f_y, grad = smooth(y, True)
         L *= shrink
         while True:
-            z = prox(y - grad / L, 1.0 / L)
+            z = prox(y - grad * (1.0 / L), 1.0 / L)
             step = z - y
             f_z, _ = smooth(z, False)
-            bound = f_y + np.vdot(grad, step) + 0.5 * L * np.vdot(step, step)
+            step2 = float(np.vdot(step, step))
+            bound = f_y + float(np.vdot(grad, step)) + 0.5 * L * step2
             if f_z <= bound + 1e-12 * max(abs(f_y), 1.0):
                 break
             L *= 2.0
@@ -115,7 +116,7 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
         t = t_next
         result.objective.append(F_x)
         result.n_iter = it
-        if np.linalg.norm(step) <= tol * max(np.linalg.norm(z), 1.0):
+        if np.sqrt(step2) <= tol * max(np.linalg.norm(z), 1.0):
             result.converged = True
             break
     result.x, result.lipschitz = x, L

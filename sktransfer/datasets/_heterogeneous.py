@@ -96,16 +96,22 @@ def make_heterogeneous_shift(n_source=300, n_target=300, n_parallel=100,
             Xs *= keep
         return Xs
 
+    W_sparse = sparse.csc_matrix(W)  # n_active entries per column
+
+    def mapped(Xs):
+        return np.asarray((W_sparse.T @ Xs.T).T)
+
     def draw(n, mean):
         Xs = draw_source(n, mean)
         if density < 1:  # a row whose target block is all zero would be absent
             for _ in range(100):
-                empty = ~(Xs @ W).any(axis=1)
+                empty = ~mapped(Xs).any(axis=1)
                 if not empty.any():
                     break
                 Xs[empty] = draw_source(int(empty.sum()), mean)
-        Xt = Xs @ W + noise * rng.standard_normal((n, d_t))
-        return Xs, Xt, (Xs @ W @ v > 0).astype(np.int64)
+        signal = mapped(Xs)
+        Xt = signal + noise * rng.standard_normal((n, d_t))
+        return Xs, Xt, (signal @ v > 0).astype(np.int64)
 
     Xs_s, _, y_s = draw(n_source, 0.0)
     _, Xt_t, y_t = draw(n_target, target_mean)
