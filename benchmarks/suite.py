@@ -20,10 +20,16 @@ too.
     python benchmarks/suite.py             # every task, 3 seeds (about an hour)
     python benchmarks/suite.py --families office --seeds 1 --no-peers
     python benchmarks/suite.py --deep --methods dann deep_coral --families wine
+    python benchmarks/suite.py --families heterogeneous   # that track alone
 
 Writes ``suite_results.md`` (the results page), ``suite_results.csv``,
 ``suite_scaling.csv`` and the plots (``img/``) into ``--out-dir``
 (default ``docs/``; ``build/benchmark-quick/`` for ``--quick``).
+
+The heterogeneous track (``suite_heterogeneous``: source and target with
+different features, its own tasks, methods and protocol) runs when
+``--families`` includes ``heterogeneous``, which the full run does and
+``--quick`` does not; it writes ``suite_heterogeneous.md`` and ``.csv``.
 """
 
 from __future__ import annotations
@@ -48,6 +54,9 @@ import suite_report as report  # noqa: E402
 from suite_methods import choose_base, select_methods  # noqa: E402
 from suite_run import evaluate_safely, metric_name  # noqa: E402
 from suite_tasks import FAMILIES, select_tasks  # noqa: E402
+
+#: the track of ``suite_heterogeneous`` (different feature spaces)
+HETEROGENEOUS = "heterogeneous"
 
 ROOT = HERE.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -292,7 +301,11 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
                    help="synthetic + wine + heart, 1 seed, small scaling track")
-    p.add_argument("--families", nargs="+", choices=FAMILIES, default=None)
+    p.add_argument("--families", nargs="+", choices=FAMILIES + (HETEROGENEOUS,),
+                   default=None,
+                   help="default: every family, heterogeneous included (--quick: "
+                        "synthetic, wine, heart); the heterogeneous track takes --seeds "
+                        "(for each of its tasks) and ignores the other selections")
     p.add_argument("--tasks", nargs="+", default=None,
                    help="keep the tasks whose name contains one of these strings")
     p.add_argument("--methods", nargs="+", default=None,
@@ -319,7 +332,8 @@ def main(argv=None):
     if args.from_csv:
         return rebuild(Path(args.from_csv), Path(args.out_dir or args.from_csv))
 
-    families = args.families or (("synthetic", "wine", "heart") if args.quick else FAMILIES)
+    families = args.families or (("synthetic", "wine", "heart") if args.quick
+                                 else FAMILIES + (HETEROGENEOUS,))
     seeds = list(range(args.first_seed,
                        args.first_seed + (args.seeds or (1 if args.quick else 3))))
     sizes = args.scaling_sizes or ([500, 1000] if args.quick else [500, 1000, 2000, 5000])
@@ -328,7 +342,22 @@ def main(argv=None):
     (out_dir / "img").mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/suite.py " + " ".join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    log = lambda msg: print(msg, flush=True)  # noqa: E731
+    rows = []
+    if set(families) - {HETEROGENEOUS}:
+        rows = run_suite(args, families, seeds, sizes, out_dir, command, log)
+    if HETEROGENEOUS in families:
+        import suite_heterogeneous
 
+        config = suite_heterogeneous.config_for(args.quick, args.seeds, args.seeds)
+        suite_heterogeneous.run_and_write(config, args.data_home, out_dir,
+                                          command=command.strip(), log=log)
+    return rows
+
+
+def run_suite(args, families, seeds, sizes, out_dir, command, log):
+    """The tasks of the one-feature-space families, the scaling track and
+    the published figures; writes the results page."""
     start = time.perf_counter()
     tasks, missing = select_tasks(families, args.data_home, synthetic_n=args.synthetic_n)
     if args.tasks:
@@ -341,7 +370,6 @@ def main(argv=None):
         # process (its pipelines need it): do it first, so that every method
         # of every task runs under the same setting
         import skada  # noqa: F401
-    log = lambda msg: print(msg, flush=True)  # noqa: E731
     rows = run_tasks(tasks, methods, seeds, args.data_home, log=log,
                      checkpoint=lambda rs: report.write_csv(rs, out_dir / "suite_results.csv"))
     scaling = [] if args.no_scaling else run_scaling(sizes, not args.no_peers,

@@ -336,7 +336,9 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
     :math:`\alpha, \beta`: a reparametrisation of any weighted sum; the
     map has no intercept (standardise each block first: a
     ``StandardScaler`` before this step does so, on the rows that fill
-    each block, since it ignores ``NaN``); the group penalty and the
+    each block, since it ignores ``NaN``; when source rows also fill the
+    target block, as parallel pairs, that block is then standardised on
+    both domains' rows together); the group penalty and the
     low-rank covariances are additions; the solver is monotone FISTA.
 
     Cost per iteration: :math:`O(\mathrm{nnz}(P_s) d_t + r_s d_s d_t +
@@ -473,11 +475,17 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
                     f"{name}: the alignment mode (no parallel pairs used) needs "
                     "alignment_weight > 0, got 0: nothing would determine the map."
                 )
+            advice = (
+                "the result is a local refinement of the init array given"
+                if isinstance(self.init, np.ndarray) else
+                "give parallel pairs, or an init array built from known feature "
+                "correspondences"
+            )
             warnings.warn(
                 f"{name} fits the covariance-alignment term alone (parallel pairs "
-                f"available: {n_parallel}, used: none): the map is only weakly identified (any W Q "
-                "with Q' C_t Q = C_t fits as well) and depends on init. Give parallel "
-                "pairs, or an init built from known feature correspondences.",
+                f"available: {n_parallel}, used: none): the map is only weakly "
+                "identified (any W Q with Q' C_t Q = C_t fits as well) and depends "
+                f"on init; {advice}.",
                 UserWarning, stacklevel=5,
             )
         return mode
