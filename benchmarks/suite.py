@@ -21,15 +21,18 @@ too.
     python benchmarks/suite.py --families office --seeds 1 --no-peers
     python benchmarks/suite.py --deep --methods dann deep_coral --families wine
     python benchmarks/suite.py --families heterogeneous   # that track alone
+    python benchmarks/suite.py --families online --seeds 1
 
 Writes ``suite_results.md`` (the results page), ``suite_results.csv``,
 ``suite_scaling.csv`` and the plots (``img/``) into ``--out-dir``
 (default ``docs/``; ``build/benchmark-quick/`` for ``--quick``).
 
-The heterogeneous track (``suite_heterogeneous``: source and target with
-different features, its own tasks, methods and protocol) runs when
-``--families`` includes ``heterogeneous``, which the full run does and
-``--quick`` does not; it writes ``suite_heterogeneous.md`` and ``.csv``.
+Two tracks have their own tasks, methods and protocol and run when
+``--families`` includes them, which the full run does and ``--quick`` does
+not: ``heterogeneous`` (``suite_heterogeneous``: source and target with
+different features; writes ``suite_heterogeneous.md`` and ``.csv``) and
+``online`` (``suite_online``: OTL on streamed target rows; writes
+``suite_online.md``, ``.csv`` and ``img/online_*.png``).
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ from suite_tasks import FAMILIES, select_tasks  # noqa: E402
 
 #: the track of ``suite_heterogeneous`` (different feature spaces)
 HETEROGENEOUS = "heterogeneous"
+#: the track of ``suite_online`` (online transfer on target streams)
+ONLINE = "online"
+#: the tracks with their own tasks, methods and protocol
+TRACKS = (HETEROGENEOUS, ONLINE)
 
 ROOT = HERE.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -301,11 +308,11 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
                    help="synthetic + wine + heart, 1 seed, small scaling track")
-    p.add_argument("--families", nargs="+", choices=FAMILIES + (HETEROGENEOUS,),
+    p.add_argument("--families", nargs="+", choices=FAMILIES + TRACKS,
                    default=None,
-                   help="default: every family, heterogeneous included (--quick: "
-                        "synthetic, wine, heart); the heterogeneous track takes --seeds "
-                        "(for each of its tasks) and ignores the other selections")
+                   help="default: every family and both tracks (--quick: synthetic, wine, "
+                        "heart); the heterogeneous and online tracks take --seeds "
+                        "(per task) and ignore the other selections")
     p.add_argument("--tasks", nargs="+", default=None,
                    help="keep the tasks whose name contains one of these strings")
     p.add_argument("--methods", nargs="+", default=None,
@@ -333,7 +340,7 @@ def main(argv=None):
         return rebuild(Path(args.from_csv), Path(args.out_dir or args.from_csv))
 
     families = args.families or (("synthetic", "wine", "heart") if args.quick
-                                 else FAMILIES + (HETEROGENEOUS,))
+                                 else FAMILIES + TRACKS)
     seeds = list(range(args.first_seed,
                        args.first_seed + (args.seeds or (1 if args.quick else 3))))
     sizes = args.scaling_sizes or ([500, 1000] if args.quick else [500, 1000, 2000, 5000])
@@ -344,7 +351,7 @@ def main(argv=None):
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     rows = []
-    if set(families) - {HETEROGENEOUS}:
+    if set(families) - set(TRACKS):
         rows = run_suite(args, families, seeds, sizes, out_dir, command, log)
     if HETEROGENEOUS in families:
         import suite_heterogeneous
@@ -352,6 +359,12 @@ def main(argv=None):
         config = suite_heterogeneous.config_for(args.quick, args.seeds, args.seeds)
         suite_heterogeneous.run_and_write(config, args.data_home, out_dir,
                                           command=command.strip(), log=log)
+    if ONLINE in families:
+        import suite_online
+
+        suite_online.run_online_track(args.data_home, args.seeds or (1 if args.quick else 5),
+                                      out_dir, quick=args.quick,
+                                      command=command.strip(), log=log)
     return rows
 
 

@@ -73,9 +73,9 @@ class KernelExpansion:
         Number of coefficient rows (one per one-vs-rest task).
     budget : int or None
         Most support vectors kept. When the set is full, adding a support
-        vector removes the **oldest** one (first in, first out, as the
-        forgetting budget perceptrons of Dekel et al. 2008 and Cavallanti et
-        al. 2007); ``None`` keeps every support vector.
+        vector removes the **oldest** one (first in, first out: the removal
+        rule of the Forgetron of Dekel et al. 2008, without its shrinking
+        step); ``None`` keeps every support vector.
     """
 
     def __init__(self, kernel, gamma, degree, coef0, *, n_features, n_outputs,
