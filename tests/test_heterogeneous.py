@@ -17,9 +17,12 @@ from sklearn.preprocessing import StandardScaler
 from sktransfer import SparseHeterogeneousMapping
 from sktransfer.alignment._heterogeneous import _CovarianceFactor, _SmoothObjective
 from sktransfer.alignment._proximal import (
+    _combine,
+    inner,
     monotone_fista,
     sparse_group_penalty,
     sparse_group_prox,
+    sparse_group_prox_compact,
 )
 from sktransfer.datasets import make_heterogeneous_shift
 from sktransfer.domain import FeatureBlocks, infer_sample_domain
@@ -135,6 +138,60 @@ def test_sparse_group_prox_is_the_minimiser():
     np.testing.assert_allclose(P2[1], [1.4, 0.0])
 
 
+@pytest.mark.parametrize("l1", [0.0, 0.5, 2.5])  # dense, dense, sparse result
+@pytest.mark.parametrize("group", [0.0, 0.3])
+def test_compact_prox_equals_the_dense_prox(l1, group):
+    V = np.random.default_rng(5).normal(size=(40, 30))
+    compact = sparse_group_prox_compact(V.copy(), l1, group)
+    assert sparse.issparse(compact) == (l1 == 2.5)
+    dense = compact.toarray() if sparse.issparse(compact) else compact
+    np.testing.assert_allclose(dense, sparse_group_prox(V, l1, group), atol=1e-15)
+    assert sparse_group_penalty(compact, l1, group) == pytest.approx(
+        sparse_group_penalty(dense, l1, group), rel=1e-12)
+
+
+def test_iterate_helpers_mix_dense_and_sparse():
+    rng = np.random.default_rng(6)
+    A = rng.normal(size=(5, 4))
+    B = sparse.random(5, 4, density=0.4, random_state=0, format="csr")
+    C = sparse.random(5, 4, density=0.4, random_state=1, format="csr")
+    Bd, Cd = B.toarray(), C.toarray()
+    assert inner(A, B) == pytest.approx(np.vdot(A, Bd))
+    assert inner(B, A) == pytest.approx(np.vdot(A, Bd))
+    assert inner(B, C) == pytest.approx(np.vdot(Bd, Cd))
+    mixed = _combine((2.0, A), (-0.5, B), (3.0, C))
+    np.testing.assert_allclose(mixed, 2 * A - 0.5 * Bd + 3 * Cd)
+    both = _combine((1.5, B), (-1.0, C))
+    assert sparse.issparse(both)
+    np.testing.assert_allclose(both.toarray(), 1.5 * Bd - Cd)
+    np.testing.assert_array_equal(A, np.random.default_rng(6).normal(size=(5, 4)))
+
+
+def test_sparse_iterates_follow_the_dense_path():
+    """The compact prox changes the storage of the iterates, not the maths:
+    the same iterates, objective and result as with dense iterates."""
+    b, y = problem(n_source_features=40, n_target_features=15)
+    model = fitted(b, y, l1=0.05)
+    X = b.X
+    sf, tf = b.source_features, b.target_features
+    rs = np.random.RandomState(0)
+    source, target = b.sample_domain == 1, (b.sample_domain == 2)
+    smooth = _SmoothObjective(X[b.parallel][:, sf], X[b.parallel][:, tf],
+                              _CovarianceFactor(X[source][:, sf], None, rs),
+                              _CovarianceFactor(X[target][:, tf], None, rs), 1.0, 1.0)
+    runs = [monotone_fista(smooth, lambda W: sparse_group_penalty(W, 0.05, 0.0), prox,
+                           np.zeros((40, 15)), lipschitz=1.0, max_iter=300, tol=1e-5)
+            for prox in (lambda V, s: sparse_group_prox(V, 0.05 * s, 0.0),
+                         lambda V, s: sparse_group_prox_compact(V, 0.05 * s, 0.0))]
+    dense, compact = runs
+    assert sparse.issparse(compact.x) and not sparse.issparse(dense.x)
+    assert compact.n_iter == dense.n_iter
+    np.testing.assert_allclose(compact.objective, dense.objective, rtol=1e-10)
+    np.testing.assert_allclose(compact.x.toarray(), dense.x, atol=1e-10)
+    # the estimator solves the same problem (from another first step size)
+    np.testing.assert_allclose(model.map_, dense.x, atol=1e-4)
+
+
 def test_fista_matches_lasso_on_a_convex_problem():
     """With only the parallel term, each column of W is a lasso
     (1/2n)||P_s w - p_t||^2 + l1 ||w||_1: compare with sklearn's Lasso."""
@@ -182,17 +239,20 @@ def test_low_rank_covariance_is_the_principal_part():
 @pytest.mark.parametrize("target_rows", [50, 3])  # d_t x d_t form / Gram form
 @pytest.mark.parametrize("sparse_source", [False, True])
 @pytest.mark.parametrize("sparse_map", [False, True])  # products with a CSC map
-def test_gradient_matches_finite_differences(target_rows, sparse_source, sparse_map):
+@pytest.mark.parametrize("n_pairs", [9, 5])  # parallel term: Gram / residual form
+def test_gradient_matches_finite_differences(target_rows, sparse_source, sparse_map,
+                                             n_pairs):
     rng = np.random.default_rng(4)
     d_s, d_t = 7, 12
     Xs = rng.normal(size=(5, d_s)) if not sparse_source else sparse.random(
         5, d_s, density=0.5, random_state=1, format="csr")
     Xt = rng.normal(size=(target_rows, d_t))
-    P_s, P_t = rng.normal(size=(9, d_s)), rng.normal(size=(9, d_t))
+    P_s, P_t = rng.normal(size=(n_pairs, d_s)), rng.normal(size=(n_pairs, d_t))
     rs = np.random.RandomState(0)
     smooth = _SmoothObjective(P_s, P_t, _CovarianceFactor(Xs, None, rs),
                               _CovarianceFactor(Xt, None, rs), 0.7, 1.3)
     assert smooth.gram_form == (target_rows == 3)
+    assert smooth.gram_fit == (n_pairs == 9)
     W = rng.normal(size=(d_s, d_t))
     if sparse_map:
         W[rng.random(W.shape) < 0.95] = 0.0
@@ -200,7 +260,7 @@ def test_gradient_matches_finite_differences(target_rows, sparse_source, sparse_
     value, grad = smooth(W, True)
     Xsd = Xs.toarray() if sparse.issparse(Xs) else Xs
     D = W.T @ np.cov(Xsd, rowvar=False) @ W - np.cov(Xt, rowvar=False)
-    by_hand = (0.35 / 9 * np.sum((P_s @ W - P_t) ** 2) + 1.3 / (4 * d_t) * np.sum(D**2))
+    by_hand = (0.35 / n_pairs * np.sum((P_s @ W - P_t) ** 2) + 1.3 / (4 * d_t) * np.sum(D**2))
     assert value == pytest.approx(by_hand, rel=1e-10)
     E = rng.normal(size=W.shape)
     h = 1e-6

@@ -15,7 +15,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._validation import check_number, check_option
 from ..base import AlignmentTransformerMixin, BaseAdapter
 from ..domain import FeatureBlocks, infer_sample_domain
-from ._proximal import monotone_fista, sparse_group_penalty, sparse_group_prox
+from ._proximal import (
+    inner,
+    monotone_fista,
+    sparse_group_penalty,
+    sparse_group_prox_compact,
+)
 
 __all__ = ["SparseHeterogeneousMapping"]
 
@@ -140,6 +145,13 @@ class _SmoothObjective:
     ``||D||^2 = ||Z Z'||^2 - 2 ||Z F_t'||^2 + ||F_t F_t'||^2`` and
     ``Z D = (Z Z') Z - (Z F_t') F_t``. Gradient:
     ``(alpha / n_p) P_s' (P_s W - P_t) + (beta / d_t) F_s' (Z D)``.
+
+    The parallel term too has a second exact form, used when ``P_s`` is
+    dense with at least as many rows (pairs) as columns: with ``G = P_s' P_s`` and
+    ``H = P_s' P_t`` computed once, ``||P_s W - P_t||^2 = <W, G W> -
+    2 <W, H> + ||P_t||^2`` and the gradient is ``G W - H`` (scaled): a
+    ``d_s x d_s`` product instead of one with every pair. (For a sparse
+    ``P_s`` the residual form is cheaper: ``G`` fills in.)
     """
 
     def __init__(self, P_s, P_t, cov_s, cov_t, alpha, beta):
@@ -147,6 +159,13 @@ class _SmoothObjective:
         self.alpha = alpha if P_s is not None and P_s.shape[0] else 0.0
         self.beta = beta
         self.cov_s = cov_s
+        self.gram_fit = (bool(self.alpha) and not sparse.issparse(P_s)
+                         and P_s.shape[0] >= P_s.shape[1])
+        if self.gram_fit:
+            c = self.alpha / P_s.shape[0]
+            self.fit_G = (P_s.T @ P_s) * c
+            self.fit_H = (P_s.T @ P_t) * c
+            self.fit_const = 0.5 * c * float(np.vdot(P_t, P_t))
         if beta:
             F_t = cov_t.F if cov_t.F is not None else cov_t.apply(np.eye(cov_t.mean.size))
             self.F_t = np.ascontiguousarray(F_t)
@@ -163,7 +182,13 @@ class _SmoothObjective:
         value, grad = 0.0, None
         fit = align = 0.0
         W_op = _sparse_if_worth_it(W)
-        if self.alpha:
+        if self.gram_fit:
+            GW = _product(self.fit_G, W_op)
+            fit = max(0.5 * inner(W_op, GW) - inner(W_op, self.fit_H)
+                      + self.fit_const, 0.0)
+            if with_grad:
+                grad = _dense(GW) - self.fit_H
+        elif self.alpha:
             R = _product(self.P_s, W_op) - self.P_t
             n_p = self.P_s.shape[0]
             fit = 0.5 * self.alpha / n_p * float(np.vdot(R, R))
@@ -191,7 +216,7 @@ class _SmoothObjective:
                 else:
                     grad += g
         if with_grad and grad is None:
-            grad = np.zeros_like(W)
+            grad = np.zeros(W.shape)
         value = fit + align
         self.terms = {"parallel": fit, "alignment": align}
         return value, grad
@@ -204,6 +229,8 @@ def _dense(M):
 def _sparse_if_worth_it(W):
     """``W`` as a CSC matrix when most of its entries are zero (the map is
     sparse by design: products with it then cost ``O(nnz(W))`` per row)."""
+    if sparse.issparse(W):
+        return W.tocsc()
     if np.count_nonzero(W) < (1.0 - _SPARSE_APPLY) * W.size:
         return sparse.csc_matrix(W)
     return W
@@ -515,7 +542,7 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         result = monotone_fista(
             smooth,
             lambda W: sparse_group_penalty(W, l1, gl1),
-            lambda V, step: sparse_group_prox(V, step * l1, step * gl1),
+            lambda V, step: sparse_group_prox_compact(V, step * l1, step * gl1),
             W0, lipschitz=_lipschitz_estimate(smooth, W0), max_iter=self.max_iter,
             tol=self.tol,
         )
@@ -525,7 +552,7 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
                 f"iterations (tol={self.tol}); increase max_iter, or standardise the "
                 "blocks.", ConvergenceWarning, stacklevel=4,
             )
-        W = result.x
+        W = _dense(result.x)
         smooth(W, False)
         self.map_ = W
         self.sparsity_ = float(np.mean(W == 0))

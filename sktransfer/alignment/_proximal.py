@@ -1,22 +1,77 @@
 """Monotone accelerated proximal gradient (FISTA) with backtracking, and the
-proximal operator of the sparse-group lasso penalty."""
+proximal operator of the sparse-group lasso penalty.
+
+The iterates may be dense arrays or sparse matrices (a proximal operator
+that zeroes most entries may return a sparse matrix): the solver only
+combines them linearly and takes inner products, through the helpers below,
+so that a sparse iterate is never densified -- only the gradient is dense.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["ProximalResult", "monotone_fista", "sparse_group_prox", "sparse_group_penalty"]
+__all__ = ["ProximalResult", "inner", "monotone_fista", "sparse_group_prox",
+           "sparse_group_prox_compact", "sparse_group_penalty"]
+
+#: sparse_group_prox_compact returns a sparse matrix below this density
+COMPACT_DENSITY = 0.1
+
+
+# ------------------------------------------------- dense or sparse iterates
+def inner(a, b):
+    """``<a, b>`` for dense or sparse ``a``, ``b``."""
+    if sparse.issparse(a) and sparse.issparse(b):
+        return float(a.multiply(b).sum())
+    if sparse.issparse(a):
+        a, b = b, a
+    if sparse.issparse(b):
+        b = b.tocoo()
+        return float(np.dot(a[b.row, b.col], b.data))
+    return float(np.vdot(a, b))
+
+
+def _norm(a):
+    return float(np.linalg.norm(a.data if sparse.issparse(a) else a))
+
+
+def _combine(*terms):
+    """``sum_i c_i a_i`` for ``(c_i, a_i)`` pairs: sparse when every ``a_i``
+    is, else dense (the sparse terms added at their entries)."""
+    dense = [(c, a) for c, a in terms if not sparse.issparse(a)]
+    sparse_terms = [(c, a) for c, a in terms if sparse.issparse(a) and c != 0]
+    if not dense:
+        out = sparse_terms[0][1] * sparse_terms[0][0]
+        for c, a in sparse_terms[1:]:
+            out = out + a * c
+        return out.tocsr()
+    out = dense[0][1] * dense[0][0]
+    for c, a in dense[1:]:
+        out += c * a
+    for c, a in sparse_terms:
+        coo = a.tocoo()
+        coo.sum_duplicates()  # distinct (row, col): fancy-index addition is exact
+        out[coo.row, coo.col] += c * coo.data
+    return out
+
+
+def _row_norms(W):
+    if sparse.issparse(W):
+        return np.sqrt(np.asarray(W.multiply(W).sum(axis=1)).ravel())
+    return np.sqrt(np.einsum("ij,ij->i", W, W))
 
 
 def sparse_group_penalty(W, l1, group_l1):
-    r"""``l1 * sum |W_ij| + group_l1 * sum_i ||W_i.||_2`` (groups: rows)."""
+    r"""``l1 * sum |W_ij| + group_l1 * sum_i ||W_i.||_2`` (groups: rows);
+    ``W`` dense or sparse."""
     value = 0.0
     if l1:
-        value += l1 * np.abs(W).sum()
+        value += l1 * np.abs(W.data if sparse.issparse(W) else W).sum()
     if group_l1:
-        value += group_l1 * np.sqrt(np.einsum("ij,ij->i", W, W)).sum()
+        value += group_l1 * _row_norms(W).sum()
     return float(value)
 
 
@@ -43,6 +98,30 @@ def sparse_group_prox(V, l1, group_l1):
         scale[keep] = 1.0 - group_l1 / norms[keep]
         W *= scale[:, None]
     return W
+
+
+def sparse_group_prox_compact(V, l1, group_l1):
+    """:func:`sparse_group_prox` of a dense ``V``, returned as a CSR matrix
+    when at most ``COMPACT_DENSITY`` of its entries are non-zero (found in
+    two passes over ``V``), else as a dense array."""
+    if not l1:
+        return sparse_group_prox(V, l1, group_l1)
+    flat = V.ravel()
+    keep = np.flatnonzero(np.abs(flat) > l1)
+    if keep.size > COMPACT_DENSITY * flat.size:
+        return sparse_group_prox(V, l1, group_l1)
+    values = flat[keep]
+    values -= np.sign(values) * l1
+    rows, cols = np.divmod(keep, V.shape[1])
+    if group_l1:
+        norms = np.sqrt(np.bincount(rows, values * values, minlength=V.shape[0]))
+        scale = np.zeros_like(norms)
+        big = norms > group_l1
+        scale[big] = 1.0 - group_l1 / norms[big]
+        values *= scale[rows]
+        nonzero = values != 0
+        rows, cols, values = rows[nonzero], cols[nonzero], values[nonzero]
+    return sparse.csr_matrix((values, (rows, cols)), shape=V.shape)
 
 
 @dataclass
@@ -78,7 +157,9 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
     smooth : callable ``(x, with_grad) -> (f(x), grad f(x) or None)``
     penalty : callable ``x -> g(x)``
     prox : callable ``(v, step) -> prox_{step * g}(v)``
-    x0 : ndarray
+        ``v`` is a dense array the prox may overwrite; it may return a dense
+        array or a sparse matrix (``smooth`` and ``penalty`` must take both).
+    x0 : ndarray or sparse matrix
     lipschitz : float > 0
         Initial estimate of the local Lipschitz constant of ``grad f``.
     max_iter : int
@@ -100,11 +181,11 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
         f_y, grad = smooth(y, True)
         L *= shrink
         while True:
-            z = prox(y - grad * (1.0 / L), 1.0 / L)
-            step = z - y
+            z = prox(_combine((1.0, y), (-1.0 / L, grad)), 1.0 / L)
+            step = _combine((1.0, z), (-1.0, y))
             f_z, _ = smooth(z, False)
-            step2 = float(np.vdot(step, step))
-            bound = f_y + float(np.vdot(grad, step)) + 0.5 * L * step2
+            step2 = inner(step, step)
+            bound = f_y + inner(grad, step) + 0.5 * L * step2
             if f_z <= bound + 1e-12 * max(abs(f_y), 1.0):
                 break
             L *= 2.0
@@ -112,11 +193,13 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
         t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
         x_prev, x = x, (z if F_z <= F_x else x)
         F_x = min(F_z, F_x)
-        y = x + (t / t_next) * (z - x) + ((t - 1.0) / t_next) * (x - x_prev)
+        # y = x + (t / t_next) (z - x) + ((t - 1) / t_next) (x - x_prev)
+        a, b = t / t_next, (t - 1.0) / t_next
+        y = _combine((1.0 - a + b, x), (a, z), (-b, x_prev))
         t = t_next
         result.objective.append(F_x)
         result.n_iter = it
-        if np.sqrt(step2) <= tol * max(np.linalg.norm(z), 1.0):
+        if np.sqrt(step2) <= tol * max(_norm(z), 1.0):
             result.converged = True
             break
     result.x, result.lipschitz = x, L
