@@ -533,3 +533,10 @@ def test_make_heterogeneous_shift_layout(density):
 def test_make_heterogeneous_shift_errors(params, match):
     with pytest.raises(ValueError, match=match):
         make_heterogeneous_shift(**params)
+
+
+def test_an_all_zero_map_is_flagged():
+    b, y = problem()
+    with pytest.warns(UserWarning, match=r"map is all zero.*l1 >= max \|gradient"):
+        model = fitted(b, y, l1=100.0)
+    assert model.sparsity_ == 1.0

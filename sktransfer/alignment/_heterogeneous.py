@@ -553,6 +553,16 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
                 "blocks.", ConvergenceWarning, stacklevel=4,
             )
         W = _dense(result.x)
+        if not W.any():
+            _, g0 = smooth(np.zeros_like(W), True)
+            warnings.warn(
+                f"{type(self).__name__}: the learnt map is all zero, so the mapped "
+                "source rows carry no information. The penalty is too strong: W = 0 "
+                "is a stationary point once l1 >= max |gradient at W = 0| = "
+                f"{np.abs(g0).max():.3g}, or group_l1 >= its largest row norm = "
+                f"{np.sqrt((g0 * g0).sum(axis=1)).max():.3g} (here l1={self.l1}, "
+                f"group_l1={self.group_l1}); lower them.", UserWarning, stacklevel=4,
+            )
         smooth(W, False)
         self.map_ = W
         self.sparsity_ = float(np.mean(W == 0))
