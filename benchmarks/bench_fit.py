@@ -222,16 +222,22 @@ def _fit_case(case, problem, gamma):
     return out
 
 
-def spawn(case, n, gamma, timeout):
-    cmd = [sys.executable, __file__, "--case", case, "--n", str(n), "--gamma", repr(gamma)]
+def run_measurement(cmd, timeout, **label):
+    """Run one measurement in a fresh process (``cmd`` prints a JSON dict as
+    its last line); on a timeout or a failure, ``label`` plus ``error``."""
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                              cwd=ROOT, check=False)
     except subprocess.TimeoutExpired:
-        return {"case": case, "n": n, "error": f"timeout after {timeout} s"}
+        return {**label, "error": f"timeout after {timeout} s"}
     if res.returncode != 0:
-        return {"case": case, "n": n, "error": res.stderr.strip().splitlines()[-1]}
+        return {**label, "error": res.stderr.strip().splitlines()[-1]}
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def spawn(case, n, gamma, timeout):
+    cmd = [sys.executable, __file__, "--case", case, "--n", str(n), "--gamma", repr(gamma)]
+    return run_measurement(cmd, timeout, case=case, n=n)
 
 
 def fmt(v, spec=".3g"):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fit import _peak_bytes, _rss_bytes  # noqa: E402
+from bench_fit import _peak_bytes, _rss_bytes, run_measurement  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 N_ROWS, N_PARALLEL = 2000, 500
@@ -89,15 +88,8 @@ def run_case(d, rank, density, l1):
 def spawn(d, rank, density, l1, timeout):
     cmd = [sys.executable, __file__, "--case", str(d), "--rank", str(rank),
            "--density", repr(density), "--l1", repr(l1)]
-    mode = "exact" if rank is None else f"rank={rank}"
-    try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                             cwd=ROOT, check=False)
-    except subprocess.TimeoutExpired:
-        return {"d": d, "mode": mode, "error": f"timeout after {timeout} s"}
-    if res.returncode != 0:
-        return {"d": d, "mode": mode, "error": res.stderr.strip().splitlines()[-1]}
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return run_measurement(cmd, timeout, d=d,
+                           mode="exact" if rank is None else f"rank={rank}")
 
 
 def render(rows, args):

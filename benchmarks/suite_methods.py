@@ -32,8 +32,15 @@ def choose_base(problem):
     """The task's base estimator, its regularisation chosen by 5-fold
     cross-validation on the labelled source rows only."""
     src = problem.source_index
-    X, y = problem.X[src], problem.y[src]
-    if problem.kind == "classification":
+    return choose_regularised(problem.X[src], problem.y[src], problem.kind)
+
+
+def choose_regularised(X, y, kind="classification"):
+    """Logistic regression (``C`` in ``LOGREG_C``) or ridge (``alpha`` in
+    ``RIDGE_ALPHA``) with its regularisation chosen by 5-fold
+    cross-validation on ``(X, y)``; returns the unfitted estimator and the
+    chosen parameters."""
+    if kind == "classification":
         binary = np.unique(y).size == 2
         est = LogisticRegression(solver="liblinear" if binary else "lbfgs", max_iter=1000)
         grid, cv = {"C": list(LOGREG_C)}, StratifiedKFold(5, shuffle=True, random_state=0)

@@ -117,14 +117,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from suite_methods import LOGREG_C  # noqa: E402
+from suite_methods import choose_regularised  # noqa: E402
 from suite_tasks import AMAZON, HEART_SITES, has_real_data  # noqa: E402
 
 from sktransfer.datasets import (  # noqa: E402
@@ -258,11 +257,8 @@ def fit_preprocessing(X_source):
 def fit_source_model(X_source, y_source):
     """Liblinear logistic regression, ``C`` by stratified 5-fold CV on the
     source rows, refitted on all of them."""
-    search = GridSearchCV(
-        LogisticRegression(solver="liblinear", max_iter=1000), {"C": list(LOGREG_C)},
-        cv=StratifiedKFold(5, shuffle=True, random_state=0),
-    ).fit(X_source, y_source)
-    return search.best_estimator_
+    estimator, _ = choose_regularised(X_source, y_source)
+    return estimator.fit(X_source, y_source)
 
 
 def prepare(task, split):

@@ -322,12 +322,17 @@ class DomainData:
     y : ndarray of shape (n_samples,) or None
     sample_domain : ndarray of int64 of shape (n_samples,)
     labelled : ndarray of bool of shape (n_samples,)
+    has_source, has_target : ndarray of bool of shape (n_samples,) or None
+        Block layout only (:class:`FeatureBlocks`): the rows that fill the
+        source block and the target block.
     """
 
     X: object
     y: object
     sample_domain: np.ndarray
     labelled: np.ndarray
+    has_source: np.ndarray | None = None
+    has_target: np.ndarray | None = None
 
     @property
     def is_source(self):
@@ -344,22 +349,31 @@ class DomainData:
 
     @classmethod
     def from_fit(cls, X, y, sample_domain, *, task, require_labels=True,
-                 n_classes_min=2, source_absent=None):
+                 n_classes_min=2, blocks=None):
         """Apply the fit-time contract and its checks to validated ``X``, ``y``.
 
         Raises ``ValueError`` for no source rows, no target rows, no labelled
         source row, or (classification) fewer than ``n_classes_min`` classes
-        among the labelled rows. ``source_absent``: see
-        :func:`infer_sample_domain`.
+        among the labelled rows. With ``blocks`` (a :class:`FeatureBlocks`),
+        ``X`` is in the block layout: its presence is checked and recorded,
+        a labelled row without its source block is a target row (see
+        :func:`infer_sample_domain`), and every source (target) row must fill
+        its source (target) block.
         """
         n = X.shape[0]
-        sd = infer_sample_domain(y, sample_domain, n_samples=n, purpose="fit", task=task,
-                                 source_absent=source_absent)
+        has_source = has_target = None
+        if blocks is not None:
+            has_source, has_target = blocks.presence(X)
+        sd = infer_sample_domain(
+            y, sample_domain, n_samples=n, purpose="fit", task=task,
+            source_absent=None if blocks is None else ~has_source,
+        )
         if y is None:
             labelled = np.zeros(n, dtype=bool)
         else:
             labelled = labelled_mask(y, task=task)
-        data = cls(X=X, y=y, sample_domain=sd, labelled=labelled)
+        data = cls(X=X, y=y, sample_domain=sd, labelled=labelled,
+                   has_source=has_source, has_target=has_target)
         how = (
             "pass sample_domain with negative integers for target rows"
             if sample_domain is not None
@@ -387,6 +401,8 @@ class DomainData:
                         f"({classes.tolist()}); a classifier needs at least "
                         f"{n_classes_min}. Check that the labels are not all masked."
                     )
+        if blocks is not None:
+            blocks.check_domains(sd, has_source, has_target)
         return data
 
 

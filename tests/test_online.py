@@ -577,3 +577,22 @@ class CheckedHetOTL(_SourceFittedOnTheStream, HeterogeneousOnlineTransferClassif
 def test_sklearn_estimator_checks(estimator, check):
     # No expected failures: every check applies and passes.
     check(estimator)
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "linear", "poly"])
+def test_kernel_row_is_the_package_kernel(kernel):
+    """The per-row kernel of the online learners equals the batch kernel
+    (sktransfer._kernels.Kernel) that their decision_function uses."""
+    from sktransfer._kernels import Kernel
+    from sktransfer.online._kernel_pa import KernelExpansion
+
+    rng = np.random.default_rng(0)
+    support, x = rng.normal(size=(7, 4)), rng.normal(size=4)
+    gamma = None if kernel == "linear" else 0.3
+    expansion = KernelExpansion(kernel, gamma, 3, 1.0, n_features=4, n_outputs=1)
+    for s in support:
+        expansion.add(s, np.ones(1))
+    expected = Kernel(kernel, gamma, 3, 1.0)(x[None, :], support)[0]
+    np.testing.assert_allclose(expansion.kernel_row(x), expected, rtol=1e-12)
+    assert expansion.self_kernel(x) == pytest.approx(Kernel(kernel, gamma, 3, 1.0)(
+        x[None, :])[0, 0], rel=1e-12)

@@ -176,10 +176,19 @@ class _SmoothObjective:
                 self.target_gram_norm2 = float(np.vdot(G, G))
             else:
                 self.C_t = self.F_t.T @ self.F_t
-        self.terms = {}
 
     def __call__(self, W, with_grad):
-        value, grad = 0.0, None
+        """``(f(W), grad f(W) or None)``."""
+        fit, align, grad = self._terms(W, with_grad)
+        return fit + align, grad
+
+    def terms(self, W):
+        """The two smooth terms at ``W``: ``{"parallel": ..., "alignment": ...}``."""
+        fit, align, _ = self._terms(W, False)
+        return {"parallel": fit, "alignment": align}
+
+    def _terms(self, W, with_grad):
+        grad = None
         fit = align = 0.0
         W_op = _sparse_if_worth_it(W)
         if self.gram_fit:
@@ -217,9 +226,7 @@ class _SmoothObjective:
                     grad += g
         if with_grad and grad is None:
             grad = np.zeros(W.shape)
-        value = fit + align
-        self.terms = {"parallel": fit, "alignment": align}
-        return value, grad
+        return fit, align, grad
 
 
 def _dense(M):
@@ -437,20 +444,22 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
             owner=type(self).__name__,
         )
 
+    def _blocks(self):
+        return FeatureBlocks(self.source_features_, self.target_features_)
+
     def _domain_data(self, X, y, sample_domain, **kwargs):
         blocks = self._resolve_blocks()
-        has_source, has_target = blocks.presence(X)
-        data = super()._domain_data(X, y, sample_domain, source_absent=~has_source)
-        blocks.check_domains(data.sample_domain, has_source, has_target)
+        data = super()._domain_data(X, y, sample_domain, blocks=blocks)
         self.source_features_, self.target_features_ = blocks.source, blocks.target
         return data
 
     def _infer_domains(self, X, y, sample_domain, purpose):
-        blocks = FeatureBlocks(self.source_features_, self.target_features_)
-        has_source, _ = blocks.presence(X)
+        source_absent = None
+        if sample_domain is None and y is not None:  # the layout can matter
+            source_absent = ~self._blocks().presence(X)[0]
         return infer_sample_domain(y, sample_domain, n_samples=X.shape[0],
                                    purpose=purpose, task=self._task(),
-                                   source_absent=~has_source)
+                                   source_absent=source_absent)
 
     # -------------------------------------------------------------- checks
     def _check_adapter(self, data):
@@ -519,9 +528,8 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
 
     # ----------------------------------------------------------------- fit
     def _fit_adapter(self, data):
-        blocks = FeatureBlocks(self.source_features_, self.target_features_)
-        has_source, has_target = blocks.presence(data.X)
-        parallel = has_source & has_target
+        blocks = self._blocks()
+        parallel = data.has_source & data.has_target
         mode = self._resolve_mode(int(np.count_nonzero(parallel)))
         rng = check_random_state(self.random_state)
         X_src = data.X[:, blocks.source]
@@ -563,12 +571,11 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
                 f"{np.sqrt((g0 * g0).sum(axis=1)).max():.3g} (here l1={self.l1}, "
                 f"group_l1={self.group_l1}); lower them.", UserWarning, stacklevel=4,
             )
-        smooth(W, False)
         self.map_ = W
         self.sparsity_ = float(np.mean(W == 0))
         self.objective_ = np.asarray(result.objective)
         self.objective_terms_ = {
-            **smooth.terms, "l1": sparse_group_penalty(W, l1, 0.0),
+            **smooth.terms(W), "l1": sparse_group_penalty(W, l1, 0.0),
             "group_l1": sparse_group_penalty(W, 0.0, gl1),
         }
         self.n_iter_ = result.n_iter
@@ -577,7 +584,8 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         self.n_parallel_ = int(np.count_nonzero(parallel)) if mode == "parallel" else 0
         self._map_operator = (sparse.csr_matrix(W) if self.sparsity_ > _SPARSE_APPLY
                               else W)
-        return self._adapt(data.X, data.sample_domain)
+        return self._adapt(data.X, data.sample_domain,
+                           presence=(data.has_source, data.has_target))
 
     def _initial_map(self, mode, cov_s, cov_t, rng, blocks):
         shape = (blocks.source.size, blocks.target.size)
@@ -600,11 +608,12 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         return W0
 
     # ------------------------------------------------------------- predict
-    def _adapt(self, X, sample_domain):
+    def _adapt(self, X, sample_domain, presence=None):
         """Rows in the target feature space: the target block of target rows
-        that fill it, the mapped source block of every other row."""
-        blocks = FeatureBlocks(self.source_features_, self.target_features_)
-        has_source, has_target = blocks.presence(X)
+        that fill it, the mapped source block of every other row.
+        ``presence``: ``blocks.presence(X)`` when already known."""
+        blocks = self._blocks()
+        has_source, has_target = presence if presence is not None else blocks.presence(X)
         source_rows = sample_domain > 0
         missing = source_rows & ~has_source
         if missing.any():

@@ -58,6 +58,14 @@ def _combine(*terms):
     return out
 
 
+def _group_scale(norms, group_l1):
+    """The group shrinkage ``max(0, 1 - group_l1 / norm)`` of each row."""
+    scale = np.zeros_like(norms)
+    big = norms > group_l1
+    scale[big] = 1.0 - group_l1 / norms[big]
+    return scale
+
+
 def _row_norms(W):
     if sparse.issparse(W):
         return np.sqrt(np.asarray(W.multiply(W).sum(axis=1)).ravel())
@@ -92,11 +100,7 @@ def sparse_group_prox(V, l1, group_l1):
     W = np.clip(V, -l1, l1)
     np.subtract(V, W, out=W)
     if group_l1:
-        norms = np.sqrt(np.einsum("ij,ij->i", W, W))
-        scale = np.zeros_like(norms)
-        keep = norms > group_l1
-        scale[keep] = 1.0 - group_l1 / norms[keep]
-        W *= scale[:, None]
+        W *= _group_scale(_row_norms(W), group_l1)[:, None]
     return W
 
 
@@ -115,10 +119,7 @@ def sparse_group_prox_compact(V, l1, group_l1):
     rows, cols = np.divmod(keep, V.shape[1])
     if group_l1:
         norms = np.sqrt(np.bincount(rows, values * values, minlength=V.shape[0]))
-        scale = np.zeros_like(norms)
-        big = norms > group_l1
-        scale[big] = 1.0 - group_l1 / norms[big]
-        values *= scale[rows]
+        values *= _group_scale(norms, group_l1)[rows]
         nonzero = values != 0
         rows, cols, values = rows[nonzero], cols[nonzero], values[nonzero]
     return sparse.csr_matrix((values, (rows, cols)), shape=V.shape)

@@ -97,7 +97,11 @@ class KernelExpansion:
 
     # ------------------------------------------------------------- one row
     def kernel_row(self, x):
-        """``k(s_j, x)`` for every stored support vector ``s_j`` (storage order)."""
+        """``k(s_j, x)`` for every stored support vector ``s_j`` (storage order).
+
+        The one-row form of :class:`sktransfer._kernels.Kernel` (which
+        :meth:`batch_scores` uses), without its per-call validation: one row
+        per streamed row is the hot loop of the online learners."""
         vectors = self._vectors[:self._size]
         if self.kernel == "rbf":
             diff = vectors - x
