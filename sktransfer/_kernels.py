@@ -5,9 +5,11 @@ feature maps used for large n."""
 from __future__ import annotations
 
 import os
+
 import numpy as np
 from scipy import sparse
 from scipy.linalg import get_blas_funcs
+from scipy.linalg.blas import dgemm as _dgemm
 from scipy.spatial.distance import pdist
 from sklearn.kernel_approximation import RBFSampler
 from sklearn.metrics.pairwise import pairwise_kernels
@@ -60,6 +62,24 @@ def symmetric_matvec(K):
         return symv(1.0, K_f, b)
 
     return matvec
+
+
+_ddot = get_blas_funcs("dot", (np.zeros(1),))
+
+
+def blas_dot(a, b):
+    """``a @ b`` of two float64 vectors, as a float, through scipy's BLAS.
+
+    Iterative solvers that apply :func:`symmetric_matvec` take their inner
+    products here, so that one BLAS library does all their work. With numpy
+    and scipy each bundling an OpenBLAS, numpy's dot products (threaded from
+    n = 10000) woke a second pool of worker threads that competed for the
+    cores with the pool spinning between the kernel products. KMM at n =
+    20000 on 2 cores: 25.2 s for the solve (4.3 s of it outside the
+    products, 112 ms a product) with numpy's ``@``, 13.5 s with this (0.3 s
+    outside the products, 67 ms a product).
+    """
+    return float(_ddot(a, b))
 
 
 def available_memory_bytes():
@@ -176,31 +196,59 @@ def _exp_nonpositive(G):
     return np.exp(G, out=G)
 
 
-def _rbf_into(a, b_t, out, scratch):
-    """rbf kernel block ``exp(min(a @ b_t, 0))`` written into ``out`` (a
-    float64 view is fine: the product goes straight into it).
+def _gemm_nt(a, b, out):
+    """``out = a @ b.T`` (``out`` C-contiguous, of shape ``(len(a),
+    len(b))``) through scipy's BLAS, in place.
 
-    The exponential is taken in single precision in ``scratch`` (a float32
-    buffer of at least ``out``'s size), three times faster than in double
-    precision. The product and the stored kernel stay in double precision;
-    the entries differ from the double-precision kernel by less than
+    The kernel matrices are built with the BLAS library that
+    :func:`symmetric_matvec` then uses for ``symv``. numpy and scipy may
+    each bundle their own OpenBLAS, each with its own pool of worker threads;
+    a worker of one library that keeps spinning after a product (OpenBLAS
+    workers busy-wait for a while before sleeping) takes a core from the
+    other's workers. On two cores, a kernel matrix built with numpy's product
+    made the first ``symv`` calls of the solve that followed stall for up to
+    5-8 ms each (n = 1000: 0.08 s of products against 0.008 s on a second
+    solve of the same matrix; gone after a 0.3 s pause or with one library).
+    """
+    # out' = b a' is a Fortran-ordered (len(b), len(a)) array: dgemm writes
+    # it in place; the transposed factors are Fortran-ordered, so f2py
+    # copies nothing
+    result = _dgemm(1.0, b.T, a.T, trans_a=True, beta=0.0, c=out.T, overwrite_c=True)
+    if result.ctypes.data != out.ctypes.data:  # f2py had to copy
+        out[...] = result.T
+    return out
+
+
+def _rbf_into(a, b, out, work, scratch):
+    """rbf kernel block ``exp(min(a @ b.T, 0))`` written into ``out`` (a
+    float64 view, contiguous or not).
+
+    The product goes into ``work`` (a float64 buffer of at least ``out``'s
+    size; ``out`` itself may be passed when it is C-contiguous); the
+    exponential is taken in single precision in ``scratch`` (a float32 buffer
+    of at least ``out``'s size), three times faster than in double precision.
+    The product and the stored kernel stay in double precision; the entries
+    differ from the double-precision kernel by less than
     ``RBF_SINGLE_EXP_ATOL = 2e-7`` in absolute value: rounding the argument
     to single precision moves ``e^{-x}`` by at most ``x e^{-x} 2^{-24} <=
     e^{-1} 2^{-24}``, and the single-precision exponential is off by a few
     units in the last place, ``2^{-24}`` each below 1 (measured maximum
     over arguments in ``[-40, 0]``: 1.4e-7).
     """
-    np.matmul(a, b_t, out=out)
-    np.minimum(out, 0.0, out=out)
-    single = scratch[:out.size].reshape(out.shape)
-    single[...] = out
+    shape = out.shape
+    product = work.reshape(-1)[:out.size].reshape(shape)
+    _gemm_nt(a, b, product)
+    single = scratch[:out.size].reshape(shape)
+    np.minimum(product, 0.0, out=single)
     np.exp(single, out=single)
     out[...] = single
     return out
 
 
-def _block_scratch(block_rows, n_cols):
-    return np.empty(block_rows * n_cols, dtype=np.float32)
+def _block_buffers(block_rows, n_cols):
+    """The float64 product and float32 exponential buffers of :func:`_rbf_into`."""
+    return (np.empty(block_rows * n_cols),
+            np.empty(block_rows * n_cols, dtype=np.float32))
 
 
 class Kernel:
@@ -273,10 +321,10 @@ class Kernel:
         fast = self._fast_rbf(X, None)
         if fast:
             a, b = _rbf_factor_pair(X, None, self.gamma)
-            scratch = _block_scratch(_TRIANGLE_BLOCK, n)
+            work, scratch = _block_buffers(_TRIANGLE_BLOCK, n)
         for rows in gen_batches(n, _TRIANGLE_BLOCK):
             if fast:
-                _rbf_into(a[rows], b[:rows.stop].T, K[rows, :rows.stop], scratch)
+                _rbf_into(a[rows], b[:rows.stop], K[rows, :rows.stop], work, scratch)
             else:
                 K[rows, :rows.stop] = self(X[rows], X[:rows.stop])
         if fast:
@@ -291,12 +339,12 @@ class Kernel:
         fast = self._fast_rbf(X, Y)
         if fast:
             a, b = _rbf_factor_pair(X, Y, self.gamma)
-            b_t = b.T
             block_rows = max(1, min(_TRIANGLE_BLOCK, CHUNK_ENTRIES // Y.shape[0]))
             buffer = np.empty((block_rows, Y.shape[0]))
-            scratch = _block_scratch(block_rows, Y.shape[0])
+            scratch = np.empty(buffer.size, dtype=np.float32)
             for rows in gen_batches(X.shape[0], block_rows):
-                block = _rbf_into(a[rows], b_t, buffer[:rows.stop - rows.start], scratch)
+                block = buffer[:rows.stop - rows.start]
+                block = _rbf_into(a[rows], b, block, block, scratch)
                 out[rows] = block.sum(axis=1)
             return out
         for rows in row_chunks(X.shape[0], Y.shape[0]):

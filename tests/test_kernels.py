@@ -7,7 +7,13 @@ from scipy import sparse
 from sklearn.metrics.pairwise import pairwise_kernels
 
 import sktransfer._kernels as kernels_module
-from sktransfer._kernels import RBF_SINGLE_EXP_ATOL, Kernel, symmetric_matvec
+from sktransfer._kernels import (
+    RBF_SINGLE_EXP_ATOL,
+    Kernel,
+    _gemm_nt,
+    blas_dot,
+    symmetric_matvec,
+)
 
 KERNEL_CASES = [
     ("rbf", {"gamma": 0.3}),
@@ -71,6 +77,27 @@ def test_gram_lower_holds_the_lower_triangle_and_zeros(metric, params, monkeypat
     b = np.random.default_rng(1).random(301)
     np.testing.assert_allclose(symmetric_matvec(L)(b), full @ b,
                                **_blocked_tol(metric, n_summed=301))
+
+
+@pytest.mark.parametrize("columns", [slice(None), slice(0, 3)])
+def test_gemm_nt_writes_the_product_in_place(columns):
+    # contiguous factors (the kernel paths) and strided ones (which f2py
+    # copies); the product lands in the caller's buffer either way
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(7, 5))[:, columns], rng.normal(size=(11, 5))[:, columns]
+    buffer = np.full(100, np.nan)
+    out = buffer[:77].reshape(7, 11)
+    assert _gemm_nt(a, b, out) is out
+    np.testing.assert_allclose(out, a @ b.T, rtol=1e-13, atol=1e-13)
+    assert np.isnan(buffer[77:]).all()  # nothing written past the block
+
+
+def test_blas_dot_is_the_inner_product():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=20001), rng.normal(size=20001)
+    value = blas_dot(a, b)
+    assert isinstance(value, float)
+    np.testing.assert_allclose(value, float(np.dot(a, b)), rtol=1e-12)
 
 
 def test_symmetric_matvec_of_a_fortran_ordered_matrix():

@@ -11,6 +11,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin
 from sklearn.utils import check_random_state
 
 from .._kernels import (
+    blas_dot,
     check_kernel_fits,
     map_rows,
     resolve_kernel,
@@ -200,11 +201,11 @@ def _dual_arpack(K, v_hat, c, m, tol, max_iter, random_state, frob2):
         nonlocal n_products
         n_products += 1
         x = np.ravel(x)
-        y = x - (c * (v_hat @ x)) * v_hat
+        y = x - (c * blas_dot(v_hat, x)) * v_hat
         z = product(y)
         z -= z.mean()
         z = product(z)
-        return z - (c * (v_hat @ z)) * v_hat
+        return z - (c * blas_dot(v_hat, z)) * v_hat
 
     op = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
     v0 = random_state.uniform(-1.0, 1.0, n)

@@ -47,6 +47,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
+from .._kernels import blas_dot as _dot
+
 __all__ = ["project_box_slab", "solve_box_slab_qp", "QPResult"]
 
 
@@ -236,7 +238,7 @@ def _initial_metric(K1, Kq, q, kappa, upper):
     """
     n = K1.shape[0]
     beta = max(float(K1.sum()) / n**2, 0.0)
-    L = float(q @ Kq) / float(q @ q)
+    L = _dot(q, Kq) / _dot(q, q)
     floor = 1e-12 * (beta * n + abs(L)) + 1e-9 * np.abs(kappa).max() / upper
     return beta, max(L, floor, np.finfo(np.float64).tiny)
 
@@ -314,7 +316,7 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
         return np.asarray(matvec(v), dtype=np.float64)
 
     def objective(v, Kv):
-        return 0.5 * float(v @ Kv) - float(kappa @ v)
+        return 0.5 * _dot(v, Kv) - _dot(kappa, v)
 
     rounding = 64 * np.finfo(np.float64).eps
     # one BLAS thread for small problems, whose products are too short to
@@ -350,9 +352,9 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
                 z, tau = _project(y - Minv_g, upper, lo, hi, rho, tau)
                 Kz = mv(z)
                 d = z - y
-                dd, ds = float(d @ d), float(d.sum())
-                dKd = float(d @ (Kz - Ky))
-                slack = rounding * float(np.abs(d) @ (np.abs(Kz) + np.abs(Ky)))
+                dd, ds = _dot(d, d), float(d.sum())
+                dKd = _dot(d, Kz - Ky)
+                slack = rounding * _dot(np.abs(d), np.abs(Kz) + np.abs(Ky))
                 if dKd - beta * ds * ds <= L_try * dd + slack:
                     break
                 L_try = max(_GROW * L_try, (dKd - beta * ds * ds) / dd)
@@ -364,7 +366,7 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
                     "finite; check the kernel (and its parameters)."
                 )
             dz = z - x
-            if f_z > f or L * float(d @ dz) + beta * ds * float(dz.sum()) < 0:
+            if f_z > f or L * _dot(d, dz) + beta * ds * float(dz.sum()) < 0:
                 t_next = 1.0  # restart the momentum
             t = t_next
             x_prev, Kx_prev = x, Kx
