@@ -12,6 +12,7 @@ from sktransfer._kernels import (
     Kernel,
     _gemm_nt,
     blas_dot,
+    product_rounding,
     symmetric_matvec,
 )
 
@@ -90,6 +91,26 @@ def test_gemm_nt_writes_the_product_in_place(columns):
     assert _gemm_nt(a, b, out) is out
     np.testing.assert_allclose(out, a @ b.T, rtol=1e-13, atol=1e-13)
     assert np.isnan(buffer[77:]).all()  # nothing written past the block
+
+
+@pytest.mark.parametrize("n", [300, 3000])
+def test_single_precision_products_within_their_rounding_bound(n):
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(n, 4))
+    k = Kernel("rbf", 0.1, 3, 1.0)
+    K32 = k.gram_lower(X, single=True)
+    K64 = k.gram_lower(X)
+    assert K32.dtype == np.float32 and K64.dtype == np.float64
+    # lossless: the entries are single-precision exponentials either way
+    np.testing.assert_array_equal(np.tril(K32), np.tril(K64))
+    b = rng.uniform(0.0, 5.0, n)
+    exact = symmetric_matvec(K64)(b)
+    approx = symmetric_matvec(K32)(b)
+    assert approx.dtype == np.float64
+    error = np.max(np.abs(approx - exact) / exact)
+    assert 0.0 < error <= product_rounding(np.float32, n)
+    # a non-rbf kernel is never rounded to single precision
+    assert Kernel("laplacian", 0.1, 3, 1.0).gram_lower(X, single=True).dtype == np.float64
 
 
 def test_blas_dot_is_the_inner_product():

@@ -14,6 +14,7 @@ from sklearn.neighbors import KNeighborsClassifier
 import sktransfer._kernels as kernels_module
 from sktransfer.domain import make_sample_domain
 from sktransfer.instance import KMM
+import sktransfer.instance._kmm as kmm_module
 import sktransfer.instance._qp as qp_module
 from sktransfer.instance._qp import project_box_slab, solve_box_slab_qp
 
@@ -200,6 +201,54 @@ def test_default_tolerance_is_close_to_reference():
     K, kappa = _qp_terms(Xs, Xt, "rbf", gamma=kmm.gamma_)
     _, f_ref = _reference_qp(K, kappa, 1000.0, *_paper_slab(80))
     assert kmm.objective_ == pytest.approx(f_ref, rel=1e-5)
+
+
+def _spy_kernel_dtypes(monkeypatch):
+    """Record the dtype of every kernel matrix KMM's exact mode applies."""
+    seen = []
+    real = kmm_module.symmetric_matvec
+
+    def spy(K):
+        seen.append(K.dtype)
+        return real(K)
+
+    monkeypatch.setattr(kmm_module, "symmetric_matvec", spy)
+    return seen
+
+
+def test_default_tol_applies_the_rbf_kernel_in_single_precision(monkeypatch):
+    seen = _spy_kernel_dtypes(monkeypatch)
+    Xs, Xt = _shifted_problem(6, n_s=600, n_t=500, d=5)
+    X, y = _regression_data(Xs, Xt)
+    single = KMM(Ridge(), gamma=0.2).fit(X, y)
+    double = KMM(Ridge(), gamma=0.2, tol=1e-9).fit(X, y)
+    KMM(Ridge(), kernel="laplacian", gamma=0.2).fit(X, y)
+    KMM(Ridge(), gamma=0.2).fit(sparse.csr_matrix(X), y)
+    # single precision only where it is exact (the fused rbf path) and the
+    # tolerance leaves room for its rounding
+    assert seen == [np.float32, np.float64, np.float64, np.float64]
+    # the same kernel values (the fused path's) in a double-precision matrix
+    kernel = kernels_module.Kernel("rbf", 0.2, 3, 1.0)
+    lower = np.tril(kernel.gram_lower(Xs))
+    K = lower + np.tril(lower, -1).T
+    kappa = 600 / 500 * kernel.row_sums(Xs, Xt)
+    # the objective reported from single-precision products is the objective
+    # of the weights to well within tol, and as low as the tight solve's
+    f_single = _objective(single.weights_, K, kappa)
+    assert single.objective_ == pytest.approx(f_single, rel=1e-7)
+    assert double.objective_ == pytest.approx(_objective(double.weights_, K, kappa),
+                                              rel=1e-12)
+    assert f_single == pytest.approx(double.objective_, rel=2e-5)
+    _assert_feasible(single.weights_, 1000.0, *_paper_slab(600))
+
+
+def test_single_precision_kernel_takes_half_the_memory(monkeypatch):
+    X, y = _regression_data(*_shifted_problem(0, n_s=600))
+    # a 600 x 600 kernel: 2.9 MB in double, 1.4 MB in single precision
+    monkeypatch.setattr(kernels_module, "available_memory_bytes", lambda: 4_000_000)
+    KMM(Ridge(), gamma=0.2).fit(X, y)
+    with pytest.raises(ValueError, match="approximation"):
+        KMM(Ridge(), gamma=0.2, tol=1e-9).fit(X, y)
 
 
 def test_solver_on_random_psd_problems_against_reference():

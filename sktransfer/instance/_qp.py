@@ -41,6 +41,7 @@ What makes it fast on kernel matrices:
 from __future__ import annotations
 
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from .._kernels import blas_dot as _dot
+from .._kernels import product_rounding
 
 __all__ = ["project_box_slab", "solve_box_slab_qp", "QPResult"]
 
@@ -257,7 +259,7 @@ def _probe_vector(K1):
 
 
 def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
-                      owner="solve_box_slab_qp"):
+                      product_rtol=None, owner="solve_box_slab_qp"):
     r"""Minimise ``1/2 x'Kx - kappa'x`` over ``{0<=x<=upper, lo<=1'x<=hi}``.
 
     Parameters
@@ -275,6 +277,11 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
     max_iter : int, default=1000
         Maximum number of iterations; a ``ConvergenceWarning`` is issued
         when it is reached first.
+    product_rtol : float, default=None
+        Relative accuracy of each entry of ``matvec``'s products, which
+        bounds the rounding allowed for in the backtracking test. ``None``:
+        double-precision products (``product_rounding(float64, n)``); pass
+        ``product_rounding(float32, n)`` for a single-precision matrix.
     owner : str
         Name used in the warning.
 
@@ -318,13 +325,17 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
     def objective(v, Kv):
         return 0.5 * _dot(v, Kv) - _dot(kappa, v)
 
-    rounding = 64 * np.finfo(np.float64).eps
+    if product_rtol is None:
+        product_rtol = product_rounding(np.float64, n)
     # one BLAS thread for small problems, whose products are too short to
     # share (measured: 2 threads take 2.3x longer at n = 300); from about
     # n = 500 the threads the user's BLAS is given are faster (1.7x at 1000,
     # 2.8x at 2000 in cache, 1.2-1.3x beyond it on 2 cores)
-    limits = 1 if n < _THREADED_MIN_N else None
-    with threadpool_limits(limits=limits, user_api="blas"):
+    # (threadpool_limits scans the loaded libraries: ~2 ms, skipped when
+    # nothing is limited)
+    limits = (threadpool_limits(limits=1, user_api="blas") if n < _THREADED_MIN_N
+              else nullcontext())
+    with limits:
         x = project_box_slab(np.ones(n), upper, lo, hi)  # = c 1 with c > 0
         Kx = mv(x)
         q = _probe_vector(Kx / x[0])
@@ -354,7 +365,7 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
                 d = z - y
                 dd, ds = _dot(d, d), float(d.sum())
                 dKd = _dot(d, Kz - Ky)
-                slack = rounding * _dot(np.abs(d), np.abs(Kz) + np.abs(Ky))
+                slack = product_rtol * _dot(np.abs(d), np.abs(Kz) + np.abs(Ky))
                 if dKd - beta * ds * ds <= L_try * dd + slack:
                     break
                 L_try = max(_GROW * L_try, (dKd - beta * ds * ds) / dd)
