@@ -300,7 +300,12 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
     ``max(2 L, (d'Kd - beta (1'd)^2) / d'd)`` and the step is redone. The
     momentum is restarted (O'Donoghue & Candes 2015) when the objective would
     increase (the step is then rejected, so the objective never increases)
-    or when the momentum points against the projected-gradient step.
+    or when the momentum points against the projected-gradient step. The
+    objective is tracked through its changes, ``f(z) - f(x) = (z - x)'((Kz +
+    Kx)/2 - kappa)`` (exact for a symmetric ``K``), whose rounding is
+    relative to the step: a direct evaluation subtracts terms many times
+    larger than ``f`` and carries the products' rounding amplified, too
+    coarse for the stopping rule when the products are in single precision.
 
     Stopping rule (relative, invariant to a common scaling of ``K`` and
     ``kappa``): the objective decreased by at most ``tol * max(|f|,
@@ -370,13 +375,19 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
                     break
                 L_try = max(_GROW * L_try, (dKd - beta * ds * ds) / dd)
             L = L_try
-            f_z = objective(z, Kz)
+            dz = z - x
+            # f(z) - f(x) = dz'((Kz + Kx) / 2 - kappa) exactly for a symmetric
+            # K: the change is computed from the step, so its rounding is
+            # relative to the step's size, not to |f| (whose direct
+            # evaluation, a difference of two terms many times larger than
+            # f, carries the products' rounding amplified: ~1e-6 of |f| with
+            # single-precision products at n = 20000, as large as tol)
+            f_z = f + _dot(dz, 0.5 * (Kz + Kx) - kappa)
             if not np.isfinite(f_z):
                 raise ValueError(
                     f"{owner}: the products with the kernel matrix are not "
                     "finite; check the kernel (and its parameters)."
                 )
-            dz = z - x
             if f_z > f or L * _dot(d, dz) + beta * ds * float(dz.sum()) < 0:
                 t_next = 1.0  # restart the momentum
             t = t_next
@@ -397,5 +408,6 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
             "increase max_iter (or tol).",
             ConvergenceWarning,
         )
-    return QPResult(x=x, objective=f, n_iter=n_iter, n_matvec=n_matvec,
-                    converged=converged)
+    # reported from the final product itself, not from the tracked changes
+    return QPResult(x=x, objective=objective(x, Kx), n_iter=n_iter,
+                    n_matvec=n_matvec, converged=converged)
