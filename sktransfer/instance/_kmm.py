@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import get_blas_funcs
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -35,10 +36,14 @@ _SMOOTHING_DOUBLINGS = 10
 
 
 def _low_rank_matvec(Phi):
-    """``b -> Phi (Phi' b)`` for the ``n x m`` feature matrix ``Phi``."""
+    """``b -> Phi (Phi' b)`` for the ``n x m`` feature matrix ``Phi``, by
+    scipy's BLAS ``gemv`` (the library of the solver's inner products, see
+    :func:`sktransfer._kernels.blas_dot`)."""
+    Phi_t = np.ascontiguousarray(Phi).T  # Fortran-ordered: no copies by f2py
+    gemv = get_blas_funcs("gemv", (Phi_t,))
 
     def matvec(b):
-        return Phi @ (b @ Phi)
+        return gemv(1.0, Phi_t, gemv(1.0, Phi_t, b), trans=1)
 
     return matvec
 
