@@ -242,14 +242,15 @@ def _gemm_nt(a, b, out):
 
 def _rbf_into(a, b, out, work, scratch):
     """rbf kernel block ``exp(min(a @ b.T, 0))`` written into ``out`` (a
-    float64 view, contiguous or not).
+    float64 or float32 view, contiguous or not).
 
     The product goes into ``work`` (a float64 buffer of at least ``out``'s
-    size; ``out`` itself may be passed when it is C-contiguous); the
-    exponential is taken in single precision in ``scratch`` (a float32 buffer
-    of at least ``out``'s size), three times faster than in double precision.
-    The product and the stored kernel stay in double precision; the entries
-    differ from the double-precision kernel by less than
+    size; ``out`` itself may be passed when it is C-contiguous and float64);
+    the exponential is taken in single precision, three times faster than in
+    double precision: in ``out`` itself when it is float32, else in
+    ``scratch`` (a float32 buffer of at least ``out``'s size), then copied
+    into ``out``. The product is in double precision; the entries differ
+    from the double-precision kernel by less than
     ``RBF_SINGLE_EXP_ATOL = 2e-7`` in absolute value: rounding the argument
     to single precision moves ``e^{-x}`` by at most ``x e^{-x} 2^{-24} <=
     e^{-1} 2^{-24}``, and the single-precision exponential is off by a few
