@@ -269,10 +269,13 @@ def _rbf_into(a, b, out, work, scratch):
     return out
 
 
-def _block_buffers(block_rows, n_cols):
-    """The float64 product and float32 exponential buffers of :func:`_rbf_into`."""
-    return (np.empty(block_rows * n_cols),
-            np.empty(block_rows * n_cols, dtype=np.float32))
+def _block_buffers(block_rows, n_cols, out_dtype):
+    """The float64 product buffer of :func:`_rbf_into` and its float32
+    exponential buffer (``None`` for a float32 ``out``, which takes the
+    exponential directly)."""
+    scratch = None if out_dtype == np.float32 else np.empty(block_rows * n_cols,
+                                                            dtype=np.float32)
+    return np.empty(block_rows * n_cols), scratch
 
 
 def fused_rbf(kernel, kernel_params, X, Y=None):
@@ -358,7 +361,7 @@ class Kernel:
         K = np.zeros((n, n), dtype=np.float32 if single and fast else np.float64)
         if fast:
             a, b = _rbf_factor_pair(X, None, self.gamma)
-            work, scratch = _block_buffers(_TRIANGLE_BLOCK, n)
+            work, scratch = _block_buffers(_TRIANGLE_BLOCK, n, K.dtype)
         for rows in gen_batches(n, _TRIANGLE_BLOCK):
             if fast:
                 _rbf_into(a[rows], b[:rows.stop], K[rows, :rows.stop], work, scratch)
