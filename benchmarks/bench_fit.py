@@ -140,21 +140,22 @@ def _fit_case(case, problem, gamma):
     out = {}
     t0 = time.perf_counter()
     if case == "kmm_kernels":
-        from sktransfer._kernels import Kernel, product_rounding, symmetric_matvec
+        from sktransfer import KMM
+        from sktransfer._kernels import Kernel
         from sktransfer.instance._qp import solve_box_slab_qp
 
-        k = Kernel("rbf", gamma, 3, 1.0)
-        # what KMM.fit builds at its default tol: the triangle symv reads, in
-        # single precision (exact: its entries are single-precision exponentials)
-        K = k.gram_lower(Xs, single=True)
-        kappa = k.row_sums(Xs, Xt)
+        # what KMM.fit builds, by KMM's own code: the lower triangle of K
+        # (single precision at the default tol) and the row sums of K_st
+        kmm = KMM(LogisticRegression(), gamma=gamma)
+        matvec, kappa, product_rtol = kmm._exact_problem(
+            Kernel("rbf", gamma, 3, 1.0), Xs, Xt, None)
         out["fit_s"] = time.perf_counter() - t0
         # the exact QP solve alone, on these kernels, as KMM.fit runs it
         eps = (np.sqrt(n) - 1) / np.sqrt(n)
         t1 = time.perf_counter()
-        res = solve_box_slab_qp(symmetric_matvec(K), kappa, 1000.0,
-                                n * (1 - eps), n * (1 + eps), tol=1e-6, max_iter=1000,
-                                product_rtol=product_rounding(K.dtype, n))
+        res = solve_box_slab_qp(matvec, kappa, 1000.0, n * (1 - eps), n * (1 + eps),
+                                tol=kmm.tol, max_iter=kmm.max_iter,
+                                product_rtol=product_rtol)
         out["solve_s"] = time.perf_counter() - t1
         out["n_iter"] = int(res.n_iter)
     elif case in ("kmm", "kmm_nystroem"):

@@ -92,11 +92,9 @@ def blas_dot(a, b):
     """``a @ b`` of two float64 vectors, as a float, through scipy's BLAS.
 
     Iterative solvers that apply :func:`symmetric_matvec` take their inner
-    products here, so that one BLAS library does all their work. With numpy
-    and scipy each bundling an OpenBLAS, numpy's dot products (threaded from
-    n = 10000) woke a second pool of worker threads that competed for the
-    cores with the pool spinning between the kernel products. KMM at n =
-    20000 on 2 cores: 25.2 s for the solve (4.3 s of it outside the
+    products here, so that one BLAS library does all their work (why: see
+    :func:`_gemm_nt`; numpy's dot products are threaded from n = 10000). KMM
+    at n = 20000 on 2 cores: 25.2 s for the solve (4.3 s of it outside the
     products, 112 ms a product) with numpy's ``@``, 13.5 s with this (0.3 s
     outside the products, 67 ms a product).
     """

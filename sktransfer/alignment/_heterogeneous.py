@@ -73,13 +73,13 @@ class _CovarianceFactor:
         """``F @ W`` (``W`` dense, or sparse: see :func:`_sparse_if_worth_it`)."""
         if self.F is not None:
             return _product(self.F, W)
-        return (_product(self.sparse_rows, W) - _dense(self.mean @ W)) * self.scale
+        return _centred_product(self.sparse_rows, self.mean, W) * self.scale
 
     def apply_t(self, M):
         """``F' @ M``."""
         if self.F is not None:
             return self.F.T @ M
-        return (self.sparse_rows.T @ M - np.outer(self.mean, M.sum(axis=0))) * self.scale
+        return _centred_product_t(self.sparse_rows, self.mean, M) * self.scale
 
     def trace(self):
         """``tr(C)``."""
@@ -93,6 +93,17 @@ class _CovarianceFactor:
         """``C`` itself (tests and inspection)."""
         d = self.mean.shape[0]
         return self.apply_t(self.apply(np.eye(d)))
+
+
+def _centred_product(X, mean, W):
+    """``(X - 1 mu') @ W`` without forming the centred rows (a sparse ``X``
+    stays sparse; ``W`` dense or sparse)."""
+    return _product(X, W) - _dense(mean @ W)
+
+
+def _centred_product_t(X, mean, M):
+    """``(X - 1 mu')' @ M`` without forming the centred rows."""
+    return _dense(X.T @ M) - np.outer(mean, M.sum(axis=0))
 
 
 def _psd_factor(C):
@@ -113,18 +124,13 @@ def _top_singular(X, mean, rank, random_state, n_oversamples=10, n_power_iter=4)
     randomised range finder with power iterations (Halko, Martinsson &
     Tropp, SIAM Review 2011, algorithms 4.4 and 5.1)."""
 
-    def left(M):       # (X - 1 mu') @ M
-        return X @ M - np.outer(np.ones(X.shape[0]), mean @ M)
-
-    def right(M):      # (X - 1 mu')' @ M
-        return X.T @ M - np.outer(mean, M.sum(axis=0))
-
     k = min(rank + n_oversamples, min(X.shape))
-    Q, _ = np.linalg.qr(left(random_state.standard_normal((X.shape[1], k))))
+    probe = random_state.standard_normal((X.shape[1], k))
+    Q, _ = np.linalg.qr(_centred_product(X, mean, probe))
     for _ in range(n_power_iter):
-        Q, _ = np.linalg.qr(right(Q))
-        Q, _ = np.linalg.qr(left(Q))
-    B = right(Q).T
+        Q, _ = np.linalg.qr(_centred_product_t(X, mean, Q))
+        Q, _ = np.linalg.qr(_centred_product(X, mean, Q))
+    B = _centred_product_t(X, mean, Q).T
     _, s, Vt = np.linalg.svd(B, full_matrices=False)
     return s[:rank], Vt[:rank]
 

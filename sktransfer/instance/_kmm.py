@@ -29,10 +29,10 @@ __all__ = ["KMM"]
 # Rows used to choose the bandwidth of the out-of-sample smoother, and the
 # number of doublings of the bandwidth parameter tried.
 _SMOOTHING_ROWS = 500
-# Smallest tol for which the exact rbf problem is solved with single-precision
-# products (their objective values are accurate to ~1e-7, relatively).
-_SINGLE_PRECISION_TOL = 1e-6
 _SMOOTHING_DOUBLINGS = 10
+# Smallest tol for which the exact rbf problem is solved with single-precision
+# products (each entry accurate to a few 1e-6; see Precision in KMM's notes).
+_SINGLE_PRECISION_TOL = 1e-6
 
 
 def _low_rank_matvec(Phi):
@@ -434,12 +434,10 @@ class KMM(BaseAdapter):
         # every row of data.X is a source or a target row
         kernel = resolve_kernel(self, X, owner="KMM")
         self.gamma_ = kernel.bandwidth
-        product_rtol = None  # double-precision products
         if self.approximation is None:
-            matvec, kappa, K_dtype = self._exact_problem(kernel, Xs, Xt, rng)
-            product_rtol = product_rounding(K_dtype, n_s)
+            matvec, kappa, product_rtol = self._exact_problem(kernel, Xs, Xt, rng)
         else:
-            matvec, kappa = self._low_rank_problem(kernel, X, Xs, Xt, rng)
+            matvec, kappa, product_rtol = self._low_rank_problem(kernel, X, Xs, Xt, rng)
         kappa *= n_s / n_t
         eps = self._eps(n_s)
         lo = n_s * max(1.0 - eps, 0.0)
@@ -455,22 +453,25 @@ class KMM(BaseAdapter):
         return X
 
     def _exact_problem(self, kernel, Xs, Xt, rng):
-        """``K @ b``, ``K(Xs, Xt) @ 1`` and the precision in which ``K`` is
-        stored (single where that is exact, see Precision)."""
+        """``K @ b``, ``K(Xs, Xt) @ 1`` and the relative accuracy of the
+        products (``K`` is single-precision where that is exact, see
+        Precision)."""
         K = kernel.gram_lower(Xs, single=self._single_precision(Xs))
         if callable(self.kernel):  # evaluated whole: checked whole
             _check_callable_kernel_matrix(K, rng)
-        return symmetric_matvec(K), kernel.row_sums(Xs, Xt), K.dtype
+        return (symmetric_matvec(K), kernel.row_sums(Xs, Xt),
+                product_rounding(K.dtype, K.shape[0]))
 
     def _low_rank_problem(self, kernel, X, Xs, Xt, rng):
         """``Phi_s (Phi_s' b)`` and ``Phi_s (Phi_t' 1)`` of the low-rank
-        problem; the features are computed in row blocks."""
+        problem (double-precision products: ``None`` accuracy, the solver's
+        default); the features are computed in row blocks."""
         phi = kernel.feature_map(self.approximation, self.n_components, rng).fit(X)
         Phi_s = map_rows(Xs, phi.transform, self.n_components)
         phi_t_sum = np.zeros(Phi_s.shape[1])
         for rows in row_chunks(Xt.shape[0], self.n_components):
             phi_t_sum += phi.transform(Xt[rows]).sum(axis=0)
-        return _low_rank_matvec(Phi_s), Phi_s @ phi_t_sum
+        return _low_rank_matvec(Phi_s), Phi_s @ phi_t_sum, None
 
     def _training_weights(self, data):
         weights = np.ones(data.X.shape[0])

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._kernels import Kernel, map_rows
+from .._kernels import Kernel, map_rows, validate_kernel_params
 from .._validation import check_number, check_option
 
 __all__ = ["KernelExpansion", "KernelPassiveAggressiveClassifier"]
@@ -28,12 +28,9 @@ KERNELS = ("rbf", "linear", "poly")
 
 def check_kernel_params(kernel, gamma, degree, coef0, *, owner):
     """Raise a ``ValueError`` for a kernel the online learners do not offer
-    or a bad kernel coefficient."""
+    (a subset of the package's kernels) or a bad kernel coefficient."""
     check_option(kernel, "kernel", KERNELS, owner=owner)
-    check_number(gamma, "gamma", owner=owner, low=0, low_inclusive=False,
-                 allow_none=True)
-    check_number(degree, "degree", owner=owner, integer=True, low=1)
-    check_number(coef0, "coef0", owner=owner)
+    validate_kernel_params(kernel, gamma, degree, coef0, owner=owner)
 
 
 def check_budget(budget, *, owner):
