@@ -39,9 +39,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
-import os
-import platform
 import shlex
 import sys
 import time
@@ -143,18 +140,6 @@ def run_published(data_home, log=print):
     return rows
 
 
-def machine():
-    # the version from the package metadata: importing skada switches
-    # scikit-learn's metadata routing on for the whole process
-    try:
-        peer = f"skada {importlib.metadata.version('skada')}"
-    except importlib.metadata.PackageNotFoundError:
-        peer = "skada not installed"
-    return (f"{platform.machine()}, {os.cpu_count()} CPU cores, Python "
-            f"{platform.python_version()}, numpy {np.__version__}, scikit-learn "
-            f"{sklearn.__version__}, {peer}")
-
-
 PROTOCOL = """\
 ## Protocol
 
@@ -221,7 +206,7 @@ def write_page(path, *, rows, scaling, published, missing, command, seconds,
     parts = [
         "# Benchmark suite: target scores, baselines and peers\n",
         f"Produced by `{command}` on {datetime.date.today().isoformat()} in "
-        f"{seconds / 60:.1f} min on {machine()}. Rows: `{path.with_suffix('.csv').name}`; "
+        f"{seconds / 60:.1f} min on {report.machine()}. Rows: `{path.with_suffix('.csv').name}`; "
         "scaling: `suite_scaling.csv`.\n",
     ]
     if missing:

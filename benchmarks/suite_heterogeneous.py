@@ -701,7 +701,6 @@ def _protocol_text():
 
 
 def write_page(path, rows, notes, config, *, command, seconds, version=""):
-    from suite import machine
 
     path = Path(path)
     tasks = list(dict.fromkeys(r["task"] for r in rows))
@@ -709,7 +708,7 @@ def write_page(path, rows, notes, config, *, command, seconds, version=""):
     parts = [
         "# Benchmark suite, heterogeneous track: different feature spaces\n",
         f"Produced by `{command}` on {datetime.date.today().isoformat()} in "
-        f"{seconds / 60:.1f} min on {machine()}. Rows: `{path.with_suffix('.csv').name}`. "
+        f"{seconds / 60:.1f} min on {report.machine()}. Rows: `{path.with_suffix('.csv').name}`. "
         f"Seeds: {config.amazon_seeds} per Amazon pair, {config.heart_seeds} for heart; "
         f"{config.n_parallel} parallel pairs; estimator max_iter={config.max_iter}. "
         f"Estimator: {version or estimator_version()}.\n",

@@ -4,10 +4,14 @@ results page and the plots."""
 from __future__ import annotations
 
 import csv
+import importlib.metadata
+import os
+import platform
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import sklearn
 
 CSV_FIELDS = ("task", "family", "kind", "metric", "seed", "method", "package",
               "selection", "score", "source_val", "params", "fit_s", "peak_mib",
@@ -280,3 +284,16 @@ def plot_scaling(scaling, out_dir):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def machine():
+    """The machine and versions, for the results pages."""
+    # the version from the package metadata: importing skada switches
+    # scikit-learn's metadata routing on for the whole process
+    try:
+        peer = f"skada {importlib.metadata.version('skada')}"
+    except importlib.metadata.PackageNotFoundError:
+        peer = "skada not installed"
+    return (f"{platform.machine()}, {os.cpu_count()} CPU cores, Python "
+            f"{platform.python_version()}, numpy {np.__version__}, scikit-learn "
+            f"{sklearn.__version__}, {peer}")

@@ -28,6 +28,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
+from suite_methods import candidates as method_candidates
 from suite_methods import fit_model, predict_model
 
 SOURCE_VALIDATION_SHARE = 0.25
@@ -130,9 +131,9 @@ def evaluate(method, problem, base, seed, *, study=True):
     X, y, sd = _training_rows(method, problem)
     X_eval = problem.X[problem.eval_index]
     sd_eval = -np.ones(len(X_eval), dtype=int)
-    candidates = method.grid(problem)
+    candidates = method_candidates(method, problem)
     # the target-only ceiling never sees source labels: no source validation
-    validate = method.trained_on != "target-labelled"
+    validate = method.trained_on != "target-labelled" and method.source_validation
     _, val_src = _source_validation_split(problem, seed)
     trials = []
     for params in candidates:

@@ -1,7 +1,8 @@
 """sktransfer: transfer learning and domain adaptation as scikit-learn estimators.
 
 The domain data contract every estimator follows is in :mod:`sktransfer.domain`.
-Subpackages: :mod:`sktransfer.instance` and :mod:`sktransfer.alignment` (the
+Subpackages: :mod:`sktransfer.auto` (:class:`AutoAdapter`, which adapts only on
+evidence), :mod:`sktransfer.instance` and :mod:`sktransfer.alignment` (the
 adapters, re-exported here), :mod:`sktransfer.online` (online transfer on a
 target stream, its two OTL classifiers re-exported here), :mod:`sktransfer.model_selection` (domain-aware
 splitters, label-free scorers), :mod:`sktransfer.metrics` (shift
@@ -10,7 +11,15 @@ global state and does not import torch.
 """
 
 from . import domain
-from .alignment import CORAL, TCA, SparseHeterogeneousMapping
+from .alignment import (
+    CORAL,
+    TCA,
+    LinearOTMapping,
+    OTMapping,
+    SparseHeterogeneousMapping,
+    SubspaceAlignment,
+)
+from .auto import AutoAdapter
 from .domain import make_sample_domain, mask_target_labels
 from .instance import (
     KMM,
@@ -23,11 +32,15 @@ from .online import HeterogeneousOnlineTransferClassifier, OnlineTransferClassif
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AutoAdapter",
     "CORAL",
     "HeterogeneousOnlineTransferClassifier",
     "KMM",
+    "LinearOTMapping",
+    "OTMapping",
     "OnlineTransferClassifier",
     "SparseHeterogeneousMapping",
+    "SubspaceAlignment",
     "TCA",
     "TrAdaBoostClassifier",
     "TrAdaBoostRegressor",

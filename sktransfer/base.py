@@ -4,6 +4,8 @@ trains the wrapped scikit-learn estimator on the adapted labelled rows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
@@ -32,7 +34,8 @@ from sklearn.utils.validation import (
 
 from .domain import DomainData, check_masked_labels, infer_sample_domain, labelled_mask
 
-__all__ = ["BaseAdapter", "AlignmentTransformerMixin", "LabelledScoreMixin"]
+__all__ = ["BaseAdapter", "AlignmentTransformerMixin", "DomainContractMixin",
+           "LabelledScoreMixin"]
 
 
 def _estimator_has(attr):
@@ -96,51 +99,17 @@ class LabelledScoreMixin:
         return accuracy_score(y_true, y_pred, sample_weight=sw)
 
 
-class BaseAdapter(LabelledScoreMixin, MetaEstimatorMixin, BaseEstimator):
-    """Template for domain adapters wrapping a scikit-learn estimator.
+class DomainContractMixin:
+    """Fit-time validation under the domain data contract, shared by the
+    adapters and the meta-estimators of the package.
 
-    ``fit`` runs, in order:
-
-    1. input validation (``X`` finite, ``y`` and ``sample_domain`` checked,
-       domains inferred as :mod:`sktransfer.domain` says), raising before
-       any heavy work;
-    2. :meth:`_check_adapter` -- the subclass's own checks (kernel memory,
-       ``sample_weight`` support, hyperparameters), still before heavy work;
-    3. :meth:`_fit_adapter` -- the adaptation itself (weights, a map, an
-       embedding) learnt from source and target rows; it returns the adapted
-       training rows, so that no embedding is computed twice;
-    4. a clone of ``estimator`` is fitted on the adapted labelled rows
-       (labelled source rows and any labelled target rows), weighted by
-       :meth:`_training_weights`.
-
-    Prediction methods adapt ``X`` (every row is a target row unless
-    ``sample_domain`` says otherwise) and delegate to the fitted estimator.
-
-    Subclasses set ``_requires_estimator``, ``_accept_sparse`` and implement
-    the three hooks.
+    The class has an ``estimator`` parameter (or ``None``) and sets
+    ``_requires_estimator`` and ``_accept_sparse``.
     """
 
     _requires_estimator = True
     _accept_sparse = False
 
-    # ----------------------------------------------------------------- hooks
-    def _check_adapter(self, data):
-        """Validate hyperparameters and data-dependent limits; no heavy work."""
-
-    def _fit_adapter(self, data):
-        """Learn the adaptation from ``data`` (a :class:`DomainData`) and
-        return the adapted rows of ``data.X`` (all of them, in order)."""
-        raise NotImplementedError
-
-    def _adapt(self, X, sample_domain):
-        """Rows of ``X`` as the downstream estimator sees them."""
-        return X
-
-    def _training_weights(self, data):
-        """Per-row weights of the training rows of ``data`` (or ``None``)."""
-        return None
-
-    # ------------------------------------------------------------ utilities
     def _task(self):
         if self.estimator is not None:
             if is_classifier(self.estimator):
@@ -195,6 +164,77 @@ class BaseAdapter(LabelledScoreMixin, MetaEstimatorMixin, BaseEstimator):
         if _routing_enabled():
             return dict(process_routing(self, "fit", **fit_params).estimator.fit)
         return fit_params
+
+    def get_metadata_routing(self):
+        """Route ``fit``/``predict``/``score`` metadata to the estimator."""
+        router = MetadataRouter(owner=self).add_self_request(self)
+        if self.estimator is not None:
+            router.add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping()
+                .add(caller="fit", callee="fit")
+                .add(caller="predict", callee="predict")
+                .add(caller="score", callee="score"),
+            )
+        return router
+
+    def _sklearn_tags_from_estimator(self, tags):
+        """Input and target tags of a wrapper of ``estimator``."""
+        tags.input_tags.sparse = self._accept_sparse
+        tags.input_tags.allow_nan = False
+        if self.estimator is not None:
+            inner = get_tags(self.estimator)
+            tags.estimator_type = inner.estimator_type
+            tags.classifier_tags = inner.classifier_tags
+            if tags.classifier_tags is not None:  # one label per row (the contract)
+                tags.classifier_tags = replace(tags.classifier_tags, multi_label=False)
+            tags.regressor_tags = inner.regressor_tags
+            tags.target_tags.required = True
+            tags.target_tags.single_output = True
+            tags.target_tags.multi_output = False
+        return tags
+
+
+class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, BaseEstimator):
+    """Template for domain adapters wrapping a scikit-learn estimator.
+
+    ``fit`` runs, in order:
+
+    1. input validation (``X`` finite, ``y`` and ``sample_domain`` checked,
+       domains inferred as :mod:`sktransfer.domain` says), raising before
+       any heavy work;
+    2. :meth:`_check_adapter` -- the subclass's own checks (kernel memory,
+       ``sample_weight`` support, hyperparameters), still before heavy work;
+    3. :meth:`_fit_adapter` -- the adaptation itself (weights, a map, an
+       embedding) learnt from source and target rows; it returns the adapted
+       training rows, so that no embedding is computed twice;
+    4. a clone of ``estimator`` is fitted on the adapted labelled rows
+       (labelled source rows and any labelled target rows), weighted by
+       :meth:`_training_weights`.
+
+    Prediction methods adapt ``X`` (every row is a target row unless
+    ``sample_domain`` says otherwise) and delegate to the fitted estimator.
+
+    Subclasses set ``_requires_estimator``, ``_accept_sparse`` and implement
+    the three hooks.
+    """
+
+    # ----------------------------------------------------------------- hooks
+    def _check_adapter(self, data):
+        """Validate hyperparameters and data-dependent limits; no heavy work."""
+
+    def _fit_adapter(self, data):
+        """Learn the adaptation from ``data`` (a :class:`DomainData`) and
+        return the adapted rows of ``data.X`` (all of them, in order)."""
+        raise NotImplementedError
+
+    def _adapt(self, X, sample_domain):
+        """Rows of ``X`` as the downstream estimator sees them."""
+        return X
+
+    def _training_weights(self, data):
+        """Per-row weights of the training rows of ``data`` (or ``None``)."""
+        return None
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None, sample_domain=None, **fit_params):
@@ -323,31 +363,7 @@ class BaseAdapter(LabelledScoreMixin, MetaEstimatorMixin, BaseEstimator):
         )
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = self._accept_sparse
-        tags.input_tags.allow_nan = False
-        if self.estimator is not None:
-            inner = get_tags(self.estimator)
-            tags.estimator_type = inner.estimator_type
-            tags.classifier_tags = inner.classifier_tags
-            tags.regressor_tags = inner.regressor_tags
-            tags.target_tags.required = True
-            tags.target_tags.single_output = True
-            tags.target_tags.multi_output = False
-        return tags
-
-    def get_metadata_routing(self):
-        """Route ``fit``/``predict``/``score`` metadata to the estimator."""
-        router = MetadataRouter(owner=self).add_self_request(self)
-        if self.estimator is not None:
-            router.add(
-                estimator=self.estimator,
-                method_mapping=MethodMapping()
-                .add(caller="fit", callee="fit")
-                .add(caller="predict", callee="predict")
-                .add(caller="score", callee="score"),
-            )
-        return router
+        return self._sklearn_tags_from_estimator(super().__sklearn_tags__())
 
 
 class AlignmentTransformerMixin(TransformerMixin):

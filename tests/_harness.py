@@ -14,7 +14,15 @@ own code, unchanged.
 import numpy as np
 from sklearn.utils.validation import _num_samples
 
-from sktransfer import CORAL, KMM, TCA, SparseHeterogeneousMapping
+from sktransfer import (
+    CORAL,
+    KMM,
+    TCA,
+    LinearOTMapping,
+    OTMapping,
+    SparseHeterogeneousMapping,
+    SubspaceAlignment,
+)
 
 
 def alternating_domains(n_samples):
@@ -60,4 +68,16 @@ class CheckedTCA(_SuppliesDomainsTransformer, TCA):
 
 class CheckedSparseHeterogeneousMapping(_SuppliesDomainsTransformer,
                                         SparseHeterogeneousMapping):
+    pass
+
+
+class CheckedSubspaceAlignment(_SuppliesDomainsTransformer, SubspaceAlignment):
+    pass
+
+
+class CheckedLinearOTMapping(_SuppliesDomainsTransformer, LinearOTMapping):
+    pass
+
+
+class CheckedOTMapping(_SuppliesDomainsTransformer, OTMapping):
     pass

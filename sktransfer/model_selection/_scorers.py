@@ -106,9 +106,28 @@ def _entropy(P):
     return -np.sum(P * np.log(P), axis=1)
 
 
-def _domain_ratio(Z, is_target, classifier, random_state):
-    """Density ratio ``p_t(z) / p_s(z)`` at every row of ``Z`` from a
-    probabilistic domain classifier: ``(n_s / n_t) P(t|z) / P(s|z)``.
+def soft_neighborhood_density(F, temperature=0.05):
+    """Mean entropy of the soft neighbourhoods of the rows of ``F`` (class
+    probabilities, one row per target row): the criterion of
+    :class:`SoftNeighborhoodDensityScorer`, computed in row blocks."""
+    n = F.shape[0]
+    F = F / np.maximum(np.linalg.norm(F, axis=1, keepdims=True), _EPS)
+    total = 0.0
+    for start in range(0, n, _SND_BLOCK):
+        rows = slice(start, min(start + _SND_BLOCK, n))
+        S = (F[rows] @ F.T) / temperature
+        S[np.arange(S.shape[0]), np.arange(rows.start, rows.stop)] = -np.inf
+        S -= S.max(axis=1, keepdims=True)
+        P = np.exp(S)
+        P /= P.sum(axis=1, keepdims=True)
+        total += _entropy(P).sum()
+    return total / n
+
+
+def _domain_ratio(Z, is_target, classifier, random_state, at=None):
+    """Density ratio ``p_t(z) / p_s(z)`` at every row of ``Z`` (or of ``at``
+    when given: rows the classifier was not fitted on) from a probabilistic
+    domain classifier fitted on ``Z``: ``(n_s / n_t) P(t|z) / P(s|z)``.
     ``classifier=None``: ``LogisticRegression``; its seed (when it takes
     one) is drawn from ``random_state``."""
     clf = LogisticRegression(max_iter=1000) if classifier is None else clone(classifier)
@@ -116,7 +135,8 @@ def _domain_ratio(Z, is_target, classifier, random_state):
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         clf.set_params(random_state=seed)
     clf.fit(Z, is_target.astype(int))
-    p_t = np.clip(clf.predict_proba(Z)[:, list(clf.classes_).index(1)], _EPS, 1 - _EPS)
+    rows = Z if at is None else at
+    p_t = np.clip(clf.predict_proba(rows)[:, list(clf.classes_).index(1)], _EPS, 1 - _EPS)
     n_t, n_s = is_target.sum(), (~is_target).sum()
     return (n_s / n_t) * p_t / (1.0 - p_t)
 
@@ -286,21 +306,10 @@ class SoftNeighborhoodDensityScorer(DomainScorer):
                              f"{self.temperature!r}.")
         F = np.asarray(domain_call(estimator, "predict_proba", X[target], sd[target]),
                        dtype=np.float64)
-        n = F.shape[0]
-        if n < 2:
+        if F.shape[0] < 2:
             raise ValueError("SoftNeighborhoodDensityScorer needs at least 2 target "
                              "rows in the scored fold.")
-        F = F / np.maximum(np.linalg.norm(F, axis=1, keepdims=True), _EPS)
-        total = 0.0
-        for start in range(0, n, _SND_BLOCK):
-            rows = slice(start, min(start + _SND_BLOCK, n))
-            S = (F[rows] @ F.T) / self.temperature
-            S[np.arange(S.shape[0]), np.arange(rows.start, rows.stop)] = -np.inf
-            S -= S.max(axis=1, keepdims=True)
-            P = np.exp(S)
-            P /= P.sum(axis=1, keepdims=True)
-            total += _entropy(P).sum()
-        return total / n
+        return soft_neighborhood_density(F, self.temperature)
 
 
 class ImportanceWeightedScorer(DomainScorer):

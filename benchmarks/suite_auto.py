@@ -1,0 +1,194 @@
+"""The AutoAdapter track: does adapting on evidence beat the source model?
+
+On every task and seed of the suite (``suite_tasks``), with the suite's
+source-only baseline (the task's base estimator, its regularisation chosen
+by 5-fold cross-validation on the labelled source rows, trained on them):
+
+* ``AutoAdapter(base)`` with its default candidates, the base estimator's
+  regularisation searched jointly with every candidate (the suite's grid),
+  fitted on every row (target labels masked) and scored on the scored half
+  of the target rows, like every method of the suite;
+* its cross-validation table, with one more recorded criterion, ``oracle``:
+  each fold model's score on the scored target rows. The oracle never
+  enters a decision; it is what the study of the decision rule
+  (``docs/auto_adapter.md``) compares the label-free criteria against, and
+  it gives each candidate method's label-free pick (its best setting by
+  the ``source`` criterion) a target score on the same folds.
+
+With ``--labelled-fraction f`` the track labels that fraction of the
+target rows (at least 5, from the half that is not scored), and compares
+``AutoAdapter`` in its labelled-target mode with source-only, target-only
+and pooled training (each with its regularisation chosen by 5-fold
+cross-validation on its own training rows).
+
+    python benchmarks/suite.py --families auto              # every real task
+    python benchmarks/suite_auto.py --families heart wine --seeds 1
+    python benchmarks/suite_auto.py --labelled-fraction 0.05
+
+Writes ``auto_results.csv`` (one row per task x seed) and ``auto_cv.csv``
+(the cross-validation tables) into ``--out-dir`` (default ``docs/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from suite_methods import LOGREG_C, RIDGE_ALPHA, choose_base, choose_regularised  # noqa: E402
+from suite_run import score  # noqa: E402
+from suite_tasks import select_tasks  # noqa: E402
+
+REAL = ("wine", "heart", "office", "amazon")
+
+
+def base_grid(kind):
+    """The suite's grid of the base estimator's regularisation."""
+    return {"C": list(LOGREG_C)} if kind == "classification" else {"alpha": list(RIDGE_ALPHA)}
+
+
+class TargetOracle:
+    """A recorded criterion: the fold model's score on the scored target
+    rows (never used by a decision)."""
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    def __call__(self, estimator, X, y, sample_domain=None):
+        from sktransfer.model_selection._scorers import domain_call
+
+        p = self.problem
+        X_eval = p.X[p.eval_index]
+        pred = domain_call(estimator, "predict", X_eval, -np.ones(len(X_eval), dtype=int))
+        return score(p.kind, p.y_eval, pred)
+
+
+def label_target_rows(problem, fraction, seed):
+    """``(y, labelled rows)``: ``fraction`` of the target rows (at least 5)
+    labelled, drawn from the rows that are not scored."""
+    n_target = int(np.sum(problem.sample_domain < 0))
+    k = min(len(problem.lab_index), max(5, math.ceil(fraction * n_target)))
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(len(problem.lab_index), size=k, replace=False))
+    rows = problem.lab_index[pick]
+    y = np.array(problem.y, copy=True)
+    if problem.kind == "regression":
+        y = y.astype(float)
+    y[rows] = problem.y_lab[pick]
+    return y, rows
+
+
+def _fit_score(est, problem, X, y):
+    est.fit(X, y)
+    return score(problem.kind, problem.y_eval, est.predict(problem.X[problem.eval_index]))
+
+
+def run_one(task, problem, seed, fraction=None, n_jobs=None):
+    from sktransfer import AutoAdapter
+
+    base, base_params = choose_base(problem)
+    src = problem.source_index
+    row = dict(task=task.name, family=task.family, kind=task.kind, seed=seed,
+               n_source=len(src), n_target=int(np.sum(problem.sample_domain < 0)),
+               base_params=repr(base_params))
+    y = problem.y
+    if fraction is None:
+        row["source_only"] = _fit_score(base, problem, problem.X[src], y[src])
+    else:
+        y, lab = label_target_rows(problem, fraction, seed)
+        row.update(labelled_fraction=fraction, n_labelled_target=len(lab))
+        for name, rows in (("source_only", src), ("target_only", lab),
+                           ("pooled", np.r_[src, lab])):
+            est, _ = choose_regularised(problem.X[rows], y[rows], problem.kind) \
+                if name != "source_only" else (base, None)
+            row[name] = _fit_score(est, problem, problem.X[rows], y[rows])
+    auto = AutoAdapter(base, estimator_grid=base_grid(problem.kind),
+                       scoring={"oracle": TargetOracle(problem)}, random_state=seed,
+                       n_jobs=n_jobs)
+    t0 = time.perf_counter()
+    auto.fit(problem.X, y, sample_domain=problem.sample_domain)
+    row["fit_s"] = time.perf_counter() - t0
+    row["auto"] = score(problem.kind, problem.y_eval,
+                        auto.predict(problem.X[problem.eval_index]))
+    row.update(best=auto.best_name_, adapted=auto.adapted_, mode=auto.mode_,
+               best_params=repr(auto.best_params_), decision=auto.decision_)
+    table = []
+    res = auto.cv_results_
+    for i in range(len(res["candidate"])):
+        entry = dict(task=task.name, family=task.family, kind=task.kind, seed=seed,
+                     mode=auto.mode_, candidate=res["candidate"][i],
+                     params=repr(res["params"][i]), verdict=res["verdict"][i])
+        for key, values in res.items():
+            if key not in ("candidate", "params", "verdict"):
+                entry[key] = float(values[i])
+        table.append(entry)
+    return row, table
+
+
+def write_csv(rows, path):
+    if not rows:
+        return
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def run_auto_track(data_home, out_dir, *, families=REAL, seeds=(0, 1, 2), tasks=None,
+                   fraction=None, n_jobs=None, log=print):
+    """Every (task, seed); writes the two CSVs after each (an interrupted
+    run keeps what it measured)."""
+    chosen, missing = select_tasks(families, data_home)
+    for family in missing:
+        log(f"no {family} data in {data_home}: its tasks are skipped")
+    if tasks:
+        chosen = [t for t in chosen if any(part in t.name for part in tasks)]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = "" if fraction is None else f"_labelled{int(round(100 * fraction))}"
+    rows, table = [], []
+    start = time.perf_counter()
+    total = len(chosen) * len(seeds)
+    for i, (task, seed) in enumerate(((t, s) for t in chosen for s in seeds), 1):
+        problem = task.draw(data_home, seed)
+        row, cv = run_one(task, problem, seed, fraction, n_jobs)
+        rows.append(row)
+        table.extend(cv)
+        write_csv(rows, out_dir / f"auto_results{suffix}.csv")
+        write_csv(table, out_dir / f"auto_cv{suffix}.csv")
+        base = {k: row[k] for k in ("source_only", "target_only", "pooled") if k in row}
+        log(f"[{i}/{total} {task.name} seed={seed}] auto={row['auto']:.3f} "
+            + " ".join(f"{k}={v:.3f}" for k, v in base.items())
+            + f" -> {row['best']} ({row['fit_s']:.0f} s; {time.perf_counter() - start:.0f} s)")
+    return rows, table
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--families", nargs="+", default=list(REAL))
+    p.add_argument("--tasks", nargs="+", default=None)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--labelled-fraction", type=float, default=None)
+    p.add_argument("--n-jobs", type=int, default=None)
+    p.add_argument("--data-home", default=str(HERE.parent.parent / "shared" / "data"))
+    p.add_argument("--out-dir", default=str(HERE.parent / "docs"))
+    args = p.parse_args(argv)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    run_auto_track(args.data_home, args.out_dir, families=args.families, seeds=seeds,
+                   tasks=args.tasks, fraction=args.labelled_fraction, n_jobs=args.n_jobs,
+                   log=lambda m: print(m, flush=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""The candidates :class:`~sktransfer.AutoAdapter` chooses among: the
+wrapped estimator without adaptation (always), the package's adapters with
+small data-dependent grids (by default), or a user's list."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from numbers import Real
+
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import ParameterGrid
+from sklearn.utils.validation import has_fit_parameter
+
+from .._kernels import median_heuristic_gamma
+
+__all__ = ["Candidate", "default_candidates", "user_candidates", "estimator_grid"]
+
+#: name of the candidate that trains the wrapped estimator on the labelled
+#: source rows only (reserved: a user's candidate may not take it)
+SOURCE_ONLY = "source_only"
+#: the two further baselines of the labelled-target mode
+TARGET_ONLY = "target_only"
+POOLED = "pooled"
+RESERVED = (SOURCE_ONLY, TARGET_ONLY, POOLED)
+
+#: the factors applied to the wrapped estimator's own regularisation by
+#: ``estimator_grid="auto"``
+AUTO_FACTORS = (0.1, 1.0, 10.0)
+#: POT's coupling is dense and its solve is repeated for every setting and
+#: fold: the OT mapping is a default candidate up to this many source x
+#: target pairs (about 1 s a fit at 1000 x 1000 rows on one core)
+OT_MAX_PAIRS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An unfitted estimator and its parameter settings.
+
+    ``kind`` says what the estimator is trained on: ``"adapter"`` (every
+    row, with ``sample_domain``), ``"source_only"`` (the labelled source
+    rows), ``"target_only"`` (the labelled target rows), ``"labelled"``
+    (every labelled row: the pooled baseline, and a user's plain
+    estimator).
+    """
+
+    name: str
+    estimator: object
+    grid: tuple  # of dict: the settings, each passed to set_params
+    kind: str = "adapter"
+
+
+def _takes_estimator(est):
+    return "estimator" in est.get_params(deep=False)
+
+
+def estimator_grid(estimator, spec):
+    """Settings of the wrapped estimator searched with every candidate.
+
+    ``"auto"``: its ``C`` (or else ``alpha``) times :data:`AUTO_FACTORS`,
+    when it has a positive numeric one; ``None``: only the estimator as
+    given; a dict or list of dicts: a :class:`~sklearn.model_selection.ParameterGrid`.
+    """
+    if spec is None:
+        return [{}]
+    if isinstance(spec, str):
+        if spec != "auto":
+            raise ValueError(f"estimator_grid must be 'auto', None, a dict or a list "
+                             f"of dicts, got {spec!r}.")
+        params = estimator.get_params(deep=False)
+        for name in ("C", "alpha"):
+            value = params.get(name)
+            if isinstance(value, Real) and not isinstance(value, bool) and value > 0:
+                return [{name: float(value) * f} for f in AUTO_FACTORS]
+        return [{}]
+    try:
+        grid = list(ParameterGrid(spec))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"estimator_grid must be 'auto', None, a dict or a list of "
+                         f"dicts, got {spec!r}: {exc}") from exc
+    for setting in grid:
+        try:
+            clone(estimator).set_params(**setting)
+        except ValueError as exc:
+            raise ValueError(f"estimator_grid: {exc}") from exc
+    return grid
+
+
+def _with_estimator_grid(est, grid, est_grid):
+    """Every setting of ``grid`` combined with every wrapped-estimator
+    setting (prefixed ``estimator__`` when ``est`` wraps one)."""
+    prefix = "estimator__" if _takes_estimator(est) else ""
+    return tuple({**g, **{prefix + k: v for k, v in e.items()}}
+                 for g in grid for e in est_grid)
+
+
+def _n_components(d, cap):
+    return sorted({max(1, min(cap, d // 4)), max(1, min(cap, d // 2))})
+
+
+def default_candidates(estimator, data, est_grid, random_state):
+    """The default adapters around ``estimator``, their grids resolved from
+    the data (bandwidths from the median heuristic, dimensions from the
+    number of features): CORAL, Subspace Alignment, the linear Gaussian OT
+    map, TCA, KMM (estimators taking ``sample_weight``), the
+    class-regularised OT mapping (with POT installed and at most
+    :data:`OT_MAX_PAIRS` source x target pairs) and, for classifiers with
+    ``predict_proba``, label-shift correction."""
+    from ..alignment import CORAL, TCA, LinearOTMapping, SubspaceAlignment
+    from ..instance import KMM
+
+    X = data.X
+    n_s, n_t = int(data.is_source.sum()), int(data.is_target.sum())
+    d = X.shape[1]
+    classifier = is_classifier(estimator)
+    seed = {"random_state": random_state}
+    k_cap = max(1, min(100, n_s - 1, n_t - 1))
+    out = [
+        ("coral", CORAL(clone(estimator)), [{"reg": "auto"}, {"reg": 1.0}]),
+        ("subspace_alignment", SubspaceAlignment(clone(estimator)),
+         [{"n_components": k} for k in _n_components(d, k_cap)]),
+        ("linear_ot", LinearOTMapping(clone(estimator)), [{}]),
+        ("tca", TCA(clone(estimator), kernel="linear", **seed),
+         [{"n_components": k, "mu": mu} for k in _n_components(d, min(k_cap, 50))
+          for mu in (0.1, 1.0)]),
+    ]
+    if has_fit_parameter(estimator, "sample_weight"):
+        gamma = median_heuristic_gamma(X, random_state=random_state)
+        out.append(("kmm", KMM(clone(estimator), B=1000.0, **seed),
+                    [{"gamma": gamma * f} for f in (0.1, 1.0)]))
+    if n_s * n_t <= OT_MAX_PAIRS and importlib.util.find_spec("ot") is not None:
+        from ..alignment import OTMapping
+
+        grid = [{"reg_cl": 0.0}] + ([{"reg_cl": 1.0}] if classifier else [])
+        out.append(("ot_mapping", OTMapping(clone(estimator)), grid))
+    if (classifier and hasattr(estimator, "predict_proba")
+            and importlib.util.find_spec("sktransfer.label_shift") is not None):
+        from ..label_shift import LabelShiftClassifier
+
+        out.append(("label_shift", LabelShiftClassifier(clone(estimator), **seed),
+                    [{"method": "em"}, {"method": "bbse"}]))
+    return [Candidate(name, est, _with_estimator_grid(est, grid, est_grid))
+            for name, est, grid in out]
+
+
+def user_candidates(candidates, est_grid):
+    """A user's ``(name, estimator)`` / ``(name, estimator, grid)`` list,
+    checked. An estimator whose ``fit`` takes ``sample_domain`` is an
+    adapter (trained on every row); any other is trained on the labelled
+    rows."""
+    from ..model_selection._scorers import _takes_sample_domain
+
+    if isinstance(candidates, (str, bytes)) or not hasattr(candidates, "__iter__"):
+        raise ValueError(
+            "candidates must be None or a list of (name, estimator) or (name, "
+            f"estimator, grid) tuples, got {candidates!r}.")
+    out, seen = [], set()
+    for item in candidates:
+        if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+            raise ValueError(
+                "each candidate must be a (name, estimator) or (name, estimator, grid) "
+                f"tuple, got {item!r}.")
+        name, est = item[0], item[1]
+        grid = item[2] if len(item) == 3 else {}
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a candidate's name must be a non-empty string, got {name!r}.")
+        if name in RESERVED:
+            raise ValueError(f"the candidate name {name!r} is reserved for AutoAdapter's "
+                             f"own baselines {RESERVED}; rename it.")
+        if name in seen:
+            raise ValueError(f"two candidates are named {name!r}; names must be unique.")
+        seen.add(name)
+        if not (hasattr(est, "fit") and hasattr(est, "get_params")):
+            raise ValueError(f"candidate {name!r} is not a scikit-learn estimator: {est!r}.")
+        try:
+            settings = list(ParameterGrid(grid))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"the grid of candidate {name!r} must be a dict or a list "
+                             f"of dicts of parameter lists, got {grid!r}: {exc}") from exc
+        for setting in settings:
+            try:
+                clone(est).set_params(**setting)
+            except ValueError as exc:
+                raise ValueError(f"candidate {name!r}: {exc}") from exc
+        adapter = _takes_sample_domain(est.fit)
+        wrapped = est_grid if adapter and _takes_estimator(est) else [{}]
+        out.append(Candidate(name, est, _with_estimator_grid(est, settings, wrapped),
+                             "adapter" if adapter else "labelled"))
+    if not out:
+        raise ValueError("candidates is empty: pass None for the default adapters, or "
+                         "at least one (name, estimator) tuple.")
+    return out
+
+
+def baselines(estimator, est_grid, labelled_target):
+    """Source-only always; with labelled target rows, target-only and pooled
+    training too."""
+    grid = tuple(est_grid)
+    out = [Candidate(SOURCE_ONLY, estimator, grid, "source_only")]
+    if labelled_target:
+        out += [Candidate(TARGET_ONLY, estimator, grid, "target_only"),
+                Candidate(POOLED, estimator, grid, "labelled")]
+    return out
