@@ -23,6 +23,7 @@ from .auto import AutoAdapter
 from .domain import make_sample_domain, mask_target_labels
 from .instance import (
     KMM,
+    LabelShiftClassifier,
     TrAdaBoostClassifier,
     TrAdaBoostRegressor,
     TwoStageTrAdaBoostRegressor,
@@ -36,6 +37,7 @@ __all__ = [
     "CORAL",
     "HeterogeneousOnlineTransferClassifier",
     "KMM",
+    "LabelShiftClassifier",
     "LinearOTMapping",
     "OTMapping",
     "OnlineTransferClassifier",

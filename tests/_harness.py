@@ -18,6 +18,7 @@ from sktransfer import (
     CORAL,
     KMM,
     TCA,
+    LabelShiftClassifier,
     LinearOTMapping,
     OTMapping,
     SparseHeterogeneousMapping,
@@ -80,4 +81,8 @@ class CheckedLinearOTMapping(_SuppliesDomainsTransformer, LinearOTMapping):
 
 
 class CheckedOTMapping(_SuppliesDomainsTransformer, OTMapping):
+    pass
+
+
+class CheckedLabelShiftClassifier(_SuppliesDomains, LabelShiftClassifier):
     pass

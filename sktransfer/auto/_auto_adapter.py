@@ -228,7 +228,11 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         rows. Source-only is always a candidate.
     estimator_grid : "auto", dict, list of dict or None, default="auto"
         Settings of the wrapped estimator searched jointly with every
-        candidate (as ``estimator__<name>`` for an adapter). ``"auto"``:
+        adapter (as ``estimator__<name>``) and with the target-only and
+        pooled baselines. Source-only is always ``estimator`` exactly as
+        given (tune it beforehand, e.g. by cross-validation on the source
+        rows): kept, it is the model you would have had without
+        AutoAdapter. ``"auto"``:
         its ``C`` (else ``alpha``) times 0.1, 1 and 10. An adapter's
         embedding can change the scale of the features, so a regularisation
         chosen on the raw features can be far off on it.

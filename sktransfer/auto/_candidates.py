@@ -133,9 +133,8 @@ def default_candidates(estimator, data, est_grid, random_state):
 
         grid = [{"reg_cl": 0.0}] + ([{"reg_cl": 1.0}] if classifier else [])
         out.append(("ot_mapping", OTMapping(clone(estimator)), grid))
-    if (classifier and hasattr(estimator, "predict_proba")
-            and importlib.util.find_spec("sktransfer.label_shift") is not None):
-        from ..label_shift import LabelShiftClassifier
+    if classifier and hasattr(estimator, "predict_proba"):
+        from ..instance import LabelShiftClassifier
 
         out.append(("label_shift", LabelShiftClassifier(clone(estimator), **seed),
                     [{"method": "em"}, {"method": "bbse"}]))
@@ -193,10 +192,12 @@ def user_candidates(candidates, est_grid):
 
 
 def baselines(estimator, est_grid, labelled_target):
-    """Source-only always; with labelled target rows, target-only and pooled
-    training too."""
+    """Source-only always, the estimator exactly as given (so that keeping
+    it returns the model the user would have had without AutoAdapter); with
+    labelled target rows, target-only and pooled training too, each with
+    the estimator grid."""
     grid = tuple(est_grid)
-    out = [Candidate(SOURCE_ONLY, estimator, grid, "source_only")]
+    out = [Candidate(SOURCE_ONLY, estimator, ({},), "source_only")]
     if labelled_target:
         out += [Candidate(TARGET_ONLY, estimator, grid, "target_only"),
                 Candidate(POOLED, estimator, grid, "labelled")]
