@@ -14,7 +14,7 @@ method against n (``bench_fit``, one fresh process per point), and, on the
 full run, the published-figure reproductions of ``real_data.py`` are run
 too.
 
-    python benchmarks/suite.py --quick     # < 5 min on 2 cores, no download:
+    python benchmarks/suite.py --quick     # ~7.5 min on 2 cores, no download:
                                            # synthetic shifts + wine and heart
                                            # when present, 1 seed
     python benchmarks/suite.py             # every task, 3 seeds (about an hour)
