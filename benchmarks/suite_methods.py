@@ -148,7 +148,9 @@ def _tca_grid(problem):
 def _ours(cls_name, **fixed):
     def build(base, params):
         cls = getattr(importlib.import_module("sktransfer"), cls_name)
-        return cls(base, **fixed).set_params(**params)
+        # a clone: set_params(estimator__C=...) would otherwise change the
+        # task's shared base estimator for every later method
+        return cls(clone(base), **fixed).set_params(**params)
     return build
 
 

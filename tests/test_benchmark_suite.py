@@ -224,3 +224,16 @@ def test_few_labels_scores_only_unlabelled_target_rows():
     assert np.all(y[lab] >= 0) and np.all(y[scored] == -1)   # scored rows stay masked
     truth = dict(zip(split.target_index, split.y_target_true))
     assert all(truth[i] == v for i, v in zip(scored, y_scored))
+
+
+def test_joint_base_grid_leaves_the_shared_base_unchanged():
+    # building an adapter with estimator__C must not change the task's base
+    # estimator, which the later methods (AutoAdapter among them) reuse
+    from sklearn.linear_model import LogisticRegression
+    from suite_methods import METHODS
+
+    base = LogisticRegression(C=0.01)
+    (coral,) = [m for m in METHODS if m.name == "coral"]
+    model = coral.build(base, {"reg": 1.0, "estimator__C": 10.0})
+    assert model.estimator.C == 10.0
+    assert base.C == 0.01
