@@ -43,16 +43,11 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from suite_methods import LOGREG_C, RIDGE_ALPHA, choose_base, choose_regularised  # noqa: E402
+from suite_methods import base_param_grid, choose_base, choose_regularised  # noqa: E402
 from suite_run import score  # noqa: E402
 from suite_tasks import select_tasks  # noqa: E402
 
 REAL = ("wine", "heart", "office", "amazon")
-
-
-def base_grid(kind):
-    """The suite's grid of the base estimator's regularisation."""
-    return {"C": list(LOGREG_C)} if kind == "classification" else {"alpha": list(RIDGE_ALPHA)}
 
 
 class TargetOracle:
@@ -110,7 +105,7 @@ def run_one(task, problem, seed, fraction=None, n_jobs=None):
             est, _ = choose_regularised(problem.X[rows], y[rows], problem.kind) \
                 if name != "source_only" else (base, None)
             row[name] = _fit_score(est, problem, problem.X[rows], y[rows])
-    auto = AutoAdapter(base, estimator_grid=base_grid(problem.kind),
+    auto = AutoAdapter(base, estimator_grid=base_param_grid(problem.kind),
                        scoring={"oracle": TargetOracle(problem)}, random_state=seed,
                        n_jobs=n_jobs)
     t0 = time.perf_counter()

@@ -92,10 +92,16 @@ class Method:
         return True, ""
 
 
+def base_param_grid(kind):
+    """The base estimator's regularisation grid: ``{"C": LOGREG_C}`` or
+    ``{"alpha": RIDGE_ALPHA}``."""
+    return {"C": list(LOGREG_C)} if kind == "classification" else {"alpha": list(RIDGE_ALPHA)}
+
+
 def base_grid(kind):
     """The settings of the base estimator searched with a ``joint_base``
-    method: ``LOGREG_C`` or ``RIDGE_ALPHA``, as ``estimator__`` parameters."""
-    name, values = ("C", LOGREG_C) if kind == "classification" else ("alpha", RIDGE_ALPHA)
+    method, as ``estimator__`` parameters."""
+    ((name, values),) = base_param_grid(kind).items()
     return [{f"estimator__{name}": v} for v in values]
 
 
@@ -160,9 +166,7 @@ def _auto(base, params):
     from sktransfer import AutoAdapter
 
     kind = "classification" if is_classifier(base) else "regression"
-    grid = {k.removeprefix("estimator__"): [d[k] for d in base_grid(kind)]
-            for k in base_grid(kind)[0]}
-    return AutoAdapter(base, estimator_grid=grid, random_state=0, **params)
+    return AutoAdapter(base, estimator_grid=base_param_grid(kind), random_state=0, **params)
 
 
 def _sa_grid(problem):

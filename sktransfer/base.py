@@ -366,6 +366,17 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
         return self._sklearn_tags_from_estimator(super().__sklearn_tags__())
 
 
+def map_source_rows(X, sample_domain, mapping):
+    """A float64 copy of ``X`` with its source rows (``sample_domain > 0``)
+    replaced by ``mapping(X[source])``: the ``_adapt`` of the adapters that
+    move the source rows onto the target and leave target rows as they are."""
+    source = sample_domain > 0
+    out = np.array(X, dtype=np.float64, copy=True)
+    if source.any():
+        out[source] = mapping(X[source])
+    return out
+
+
 class AlignmentTransformerMixin(TransformerMixin):
     """``transform``/``fit_transform`` for the feature-alignment adapters.
 

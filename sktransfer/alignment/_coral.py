@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 from sklearn.covariance import ledoit_wolf_shrinkage
 
-from ..base import AlignmentTransformerMixin, BaseAdapter
+from ..base import AlignmentTransformerMixin, BaseAdapter, map_source_rows
 
 __all__ = ["CORAL"]
 
@@ -185,11 +185,7 @@ class CORAL(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
         return out
 
     def _adapt(self, X, sample_domain):
-        source = sample_domain > 0
-        out = np.array(X, dtype=np.float64, copy=True)
-        if source.any():
-            out[source] = self._align(X[source])
-        return out
+        return map_source_rows(X, sample_domain, self._align)
 
     @property
     def source_covariance_(self):

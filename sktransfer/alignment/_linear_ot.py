@@ -7,7 +7,7 @@ from scipy import linalg
 from sklearn.base import OneToOneFeatureMixin
 
 from .._validation import check_bool, check_number
-from ..base import AlignmentTransformerMixin, BaseAdapter
+from ..base import AlignmentTransformerMixin, BaseAdapter, map_source_rows
 
 __all__ = ["LinearOTMapping"]
 
@@ -226,11 +226,7 @@ class LinearOTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapt
         return X + ((X @ Q) @ (self._map - np.eye(Q.shape[1]))) @ Q.T
 
     def _adapt(self, X, sample_domain):
-        source = sample_domain > 0
-        out = np.array(X, dtype=np.float64, copy=True)
-        if source.any():
-            out[source] = self._apply(X[source]) + self.B_
-        return out
+        return map_source_rows(X, sample_domain, lambda Xs: self._apply(Xs) + self.B_)
 
     def _dense(self, small, fill):
         if self._basis is None:

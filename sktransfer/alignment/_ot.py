@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from .._kernels import available_memory_bytes
 from .._validation import check_number, check_option
-from ..base import AlignmentTransformerMixin, BaseAdapter
+from ..base import AlignmentTransformerMixin, BaseAdapter, map_source_rows
 
 __all__ = ["OTMapping"]
 
@@ -468,8 +468,4 @@ class OTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
         return self._source_mapped[nn] + (X - self._source_fit[nn])
 
     def _adapt(self, X, sample_domain):
-        source = sample_domain > 0
-        out = np.array(X, dtype=np.float64, copy=True)
-        if source.any():
-            out[source] = self._out_of_sample(X[source])
-        return out
+        return map_source_rows(X, sample_domain, self._out_of_sample)

@@ -73,17 +73,23 @@ def estimator_grid(estimator, spec):
             if isinstance(value, Real) and not isinstance(value, bool) and value > 0:
                 return [{name: float(value) * f} for f in AUTO_FACTORS]
         return [{}]
+    return _settings(estimator, spec, "estimator_grid",
+                     "must be 'auto', None, a dict or a list of dicts")
+
+
+def _settings(estimator, grid, what, expected):
+    """The settings of ``grid`` (a ParameterGrid spec), each checked by
+    ``set_params`` on a clone of ``estimator``; errors name ``what``."""
     try:
-        grid = list(ParameterGrid(spec))
+        settings = list(ParameterGrid(grid))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"estimator_grid must be 'auto', None, a dict or a list of "
-                         f"dicts, got {spec!r}: {exc}") from exc
-    for setting in grid:
+        raise ValueError(f"{what} {expected}, got {grid!r}: {exc}") from exc
+    for setting in settings:
         try:
             clone(estimator).set_params(**setting)
         except ValueError as exc:
-            raise ValueError(f"estimator_grid: {exc}") from exc
-    return grid
+            raise ValueError(f"{what}: {exc}") from exc
+    return settings
 
 
 def _with_estimator_grid(est, grid, est_grid):
@@ -171,16 +177,8 @@ def user_candidates(candidates, est_grid):
         seen.add(name)
         if not (hasattr(est, "fit") and hasattr(est, "get_params")):
             raise ValueError(f"candidate {name!r} is not a scikit-learn estimator: {est!r}.")
-        try:
-            settings = list(ParameterGrid(grid))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"the grid of candidate {name!r} must be a dict or a list "
-                             f"of dicts of parameter lists, got {grid!r}: {exc}") from exc
-        for setting in settings:
-            try:
-                clone(est).set_params(**setting)
-            except ValueError as exc:
-                raise ValueError(f"candidate {name!r}: {exc}") from exc
+        settings = _settings(est, grid, f"candidate {name!r}",
+                             "grid must be a dict or a list of dicts of parameter lists")
         adapter = _takes_sample_domain(est.fit)
         wrapped = est_grid if adapter and _takes_estimator(est) else [{}]
         out.append(Candidate(name, est, _with_estimator_grid(est, settings, wrapped),

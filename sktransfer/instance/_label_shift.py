@@ -164,7 +164,7 @@ class LabelShiftClassifier(BaseAdapter):
         if self.method == "em":
             q, self.n_iter_ = self._em(P_t, p_s)
         else:
-            q = self._bbse(data.X[train], ys, classes, P_t, p_s, fit_params)
+            q = self._bbse(data.X[train], ys, classes, P_t, p_s)
             self.n_iter_ = 0
         self.source_priors_ = p_s
         self.target_priors_ = q
@@ -183,15 +183,12 @@ class LabelShiftClassifier(BaseAdapter):
                 break
         return q, it
 
-    def _bbse(self, Xs, ys, classes, P_t, p_s, fit_params):
+    def _bbse(self, Xs, ys, classes, P_t, p_s):
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         pred = cross_val_predict(clone(self.estimator), Xs, ys, cv=folds)
         k = len(classes)
-        C = np.zeros((k, k))
-        for j, c in enumerate(classes):
-            for i, d in enumerate(classes):
-                C[i, j] = np.sum((pred == d) & (ys == c))
-        C /= len(ys)
+        onehot = (pred[:, None] == classes).astype(float)  # predicted class
+        C = onehot.T @ (ys[:, None] == classes).astype(float) / len(ys)
         self.confusion_matrix_ = C
         hard = classes[np.argmax(P_t, axis=1)]
         mu = np.array([np.mean(hard == c) for c in classes])
