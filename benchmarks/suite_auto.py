@@ -120,9 +120,10 @@ def run_one(task, problem, seed, fraction=None, n_jobs=None):
     for i in range(len(res["candidate"])):
         entry = dict(task=task.name, family=task.family, kind=task.kind, seed=seed,
                      mode=auto.mode_, candidate=res["candidate"][i],
+                     evidence=res["evidence"][i],
                      params=repr(res["params"][i]), verdict=res["verdict"][i])
         for key, values in res.items():
-            if key not in ("candidate", "params", "verdict"):
+            if key not in ("candidate", "params", "verdict", "evidence"):
                 entry[key] = float(values[i])
         table.append(entry)
     return row, table
@@ -193,9 +194,11 @@ def redecide(out_dir, margin_cls=1.0, margin_reg=0.01):
             params = ast.literal_eval(e.params)
             if e.candidate == "source_only" and params != base:
                 continue
-            records.append(dict(name=e.candidate, kind="", params=params, scores={
-                n: np.array([e[f"split{f}_{n}"] for f in range(k)])
-                for n in ("source", "iw", "oracle")}))
+            crits = [n for n in ("source", "iw", "iw_label", "oracle")
+                     if f"split0_{n}" in cv.columns]
+            records.append(dict(name=e.candidate, kind="", params=params,
+                                evidence=e.get("evidence", "iw"), scores={
+                n: np.array([e[f"split{f}_{n}"] for f in range(k)]) for n in crits}))
         margin = margin_reg if row.kind == "regression" else margin_cls
         decision = decide_label_free(records, margin)
         chosen = records[decision.best]

@@ -358,3 +358,77 @@ AUTO_REASONS = {
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# ---------------------------------------------------------- label shift
+def test_rule_uses_each_records_evidence_criterion():
+    # label-shift correction is judged on iw_label (class-ratio weights), the
+    # covariate-shift adapters on iw: the same table, two verdicts
+    def rec2(name, iw, iw_label, evidence):
+        r = rec(name, [90, 90, 90], iw)
+        r["scores"]["iw_label"] = np.asarray(iw_label, float)
+        r["evidence"] = evidence
+        return r
+    records = [rec2("source_only", [80] * 3, [70] * 3, "iw"),
+               rec2("coral", [80.5] * 3, [90] * 3, "iw"),
+               rec2("label_shift", [60] * 3, [75, 76, 74], "iw_label")]
+    records[0]["kind"] = "source_only"
+    d = decide_label_free(records, margin=1.0)
+    assert d.best == 2
+    assert "iw_label +5" in d.verdicts[2] and "iw +0.5" in d.verdicts[1]
+    records[2]["scores"]["iw_label"][2] = 69.0  # below source-only in a fold
+    assert decide_label_free(records, margin=1.0).best == 0
+
+
+def label_shift_problem(q=0.9, seed=0, n_s=300, n_t=300):
+    rng = np.random.default_rng(seed)
+    ys = rng.integers(0, 2, n_s)
+    yt = (rng.random(n_t) < q).astype(int)
+    Xs = rng.normal(2.0 * ys[:, None], 1.0, size=(n_s, 2))
+    Xt = rng.normal(2.0 * yt[:, None], 1.0, size=(n_t, 2))
+    return (np.vstack([Xs, Xt]), np.r_[ys, -np.ones(n_t, int)],
+            make_sample_domain(n_s, n_t), Xt, yt)
+
+
+def test_label_shift_is_chosen_on_class_ratio_evidence():
+    from sktransfer import LabelShiftClassifier
+    cands = [("coral", CORAL(LogisticRegression())),
+             ("shift", LabelShiftClassifier(LogisticRegression()))]
+    X, y, sd, Xt, yt = label_shift_problem(q=0.95, seed=2, n_s=600, n_t=400)
+    auto = AutoAdapter(LogisticRegression(), candidates=cands, random_state=0).fit(X, y)
+    res = auto.cv_results_
+    assert set(res["evidence"][res["candidate"] == "shift"]) == {"iw_label"}
+    assert set(res["evidence"][res["candidate"] == "coral"]) == {"iw"}
+    assert auto.best_name_ == "shift" and auto.adapted_
+    assert "iw_label" in auto.decision_
+    plain = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    assert auto.score(Xt, yt) > plain.score(Xt, yt) + 0.04  # 0.975 against 0.9275
+    # no label shift (the target as balanced as the source): kept
+    X, y, sd, Xt, yt = label_shift_problem(q=0.5, seed=1)
+    auto = AutoAdapter(LogisticRegression(), candidates=cands, random_state=0).fit(X, y)
+    assert auto.best_name_ == "source_only"
+    assert np.all(np.isfinite(auto.cv_results_["mean_iw_label"]))
+
+
+def test_iw_label_matches_bbse_weights_by_hand():
+    from sklearn.model_selection import StratifiedKFold
+    X, y, sd, Xt, yt = label_shift_problem(q=0.8, seed=2)
+    auto = AutoAdapter(LogisticRegression(), candidates=SMALL[:1], estimator_grid=None,
+                       random_state=0).fit(X, y)
+    rng = np.random.RandomState(0)
+    rng.randint(np.iinfo(np.int32).max)  # the candidates' seed
+    fold_seed = rng.randint(np.iinfo(np.int32).max)
+    src, tgt = np.flatnonzero(sd > 0), np.flatnonzero(sd < 0)
+    values = []
+    for _, held_pos in StratifiedKFold(3, shuffle=True, random_state=fold_seed).split(
+            src, y[src]):
+        held = src[held_pos]
+        model = LogisticRegression().fit(X[np.setdiff1d(src, held)],
+                                         y[np.setdiff1d(src, held)])
+        pred = model.predict(X[held])
+        C = np.array([[np.mean((pred == i) & (y[held] == j)) for j in (0, 1)]
+                      for i in (0, 1)])
+        mu = np.bincount(model.predict(X[tgt]), minlength=2) / len(tgt)
+        w = np.clip(np.linalg.solve(C, mu), 0, None)[y[held]]
+        values.append(100 * np.sum(w * (pred == y[held])) / np.sum(w))
+    np.testing.assert_allclose(auto.cv_results_["mean_iw_label"][0], np.mean(values))

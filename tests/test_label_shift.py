@@ -167,3 +167,15 @@ def test_no_decision_function_pickle_clone():
     np.testing.assert_array_equal(again.predict(Xt), model.predict(Xt))
     assert repr(clone(model)) == repr(model) and not hasattr(clone(model), 'weights_')
     np.testing.assert_allclose(np.exp(model.predict_log_proba(Xt)), model.predict_proba(Xt))
+
+
+def test_bbse_class_ratio_by_hand_and_unidentified():
+    from sktransfer.instance._label_shift import bbse_class_ratio
+    # C = [[0.4, 0.1], [0.1, 0.4]] (rows: predicted, columns: true class)
+    y = np.array([0] * 5 + [1] * 5)
+    pred = np.array([0, 0, 0, 0, 1, 0, 1, 1, 1, 1])
+    pred_t = np.array([0] * 3 + [1] * 7)  # mu = [0.3, 0.7]
+    # solve [[0.4, 0.1], [0.1, 0.4]] w = [0.3, 0.7]: w = [1/3, 5/3]
+    np.testing.assert_allclose(bbse_class_ratio(pred, y, pred_t, [0, 1]), [1 / 3, 5 / 3])
+    # a class never predicted: C singular, the ratio is not identified
+    assert bbse_class_ratio(np.zeros(10, int), y, pred_t, [0, 1]) is None

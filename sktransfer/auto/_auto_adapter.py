@@ -18,6 +18,7 @@ from sklearn.utils.validation import _check_method_params, check_is_fitted
 
 from ..base import DomainContractMixin, LabelledScoreMixin
 from ..domain import MASKED_LABEL, labelled_mask
+from ..instance._label_shift import bbse_class_ratio
 from ..model_selection._scorers import (
     _domain_ratio,
     _entropy,
@@ -146,6 +147,10 @@ def _criteria(candidate, params, data, fold, fit_params, scoring):
         as_target = _call(est, candidate.kind, "predict", X[held],
                           -np.ones(len(held), dtype=np.int64))
         scores["iw"] = _metric(task, y_held, as_target, fold["weights"])
+        if task == "classification":
+            w = fold["class_weights"]
+            scores["iw_label"] = (np.nan if w is None else
+                                  _metric(task, y_held, as_target, w))
         target = np.flatnonzero(data.is_target)
         if task == "classification" and hasattr(est, "predict_proba"):
             P = np.asarray(_call(est, candidate.kind, "predict_proba", X[target],
@@ -193,13 +198,26 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
       self-normalised; flattened as Shimodaira 2000 proposes). Under
       covariate shift it estimates the target score; the weights are the
       same for every candidate, so the comparison is paired.
+    * ``iw_label`` (classifiers): the same score of the deployed model with
+      label-shift weights instead, :math:`w_y = q(y)/p_s(y)` for a held-out
+      row of class :math:`y`, estimated by black-box shift estimation
+      (Lipton et al. 2018): the estimator as given, trained on the fold's
+      training source rows; its joint confusion matrix on the held-out rows
+      and the distribution of its predictions of the target rows. It is the
+      evidence for label-shift correction, whose correction ``iw`` cannot
+      see (the held-out source rows have the source's class proportions;
+      measured in ``docs/auto_adapter.md``). NaN when the confusion matrix
+      is singular. Deviation: the confusion matrix is estimated on the same
+      held-out rows that are scored.
     * ``entropy`` and ``snd`` (classifiers with ``predict_proba``): minus
       the mean prediction entropy and the soft neighbourhood density of the
       target predictions (recorded; the default rule does not use them).
 
     The decision (:func:`sktransfer.auto.decide_label_free`): each
     candidate's best setting by ``source``; an adapter replaces source-only
-    only when its ``iw`` beats source-only's by at least ``margin`` on
+    only when its evidence criterion (``iw_label`` for label-shift
+    correction, ``iw`` for every other adapter; the ``evidence`` column of
+    ``cv_results_``) beats source-only's by at least ``margin`` on
     average **and is not below it in any fold**; the largest such gain
     wins. The rule and
     its margin were chosen from the measurements of ``docs/auto_adapter.md``.
@@ -273,7 +291,7 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         ``"label-free"`` or ``"target-labels"``.
     cv_results_ : dict of ndarray
         One entry per candidate setting: ``candidate``, ``params``,
-        ``mean_<criterion>``, ``std_<criterion>``, ``split<k>_<criterion>``,
+        ``evidence`` (its label-free evidence criterion), ``mean_<criterion>``, ``std_<criterion>``, ``split<k>_<criterion>``,
         ``mean_fit_time`` and ``verdict``.
     margin_ : float
     classes_ : ndarray (classifiers)
@@ -292,6 +310,9 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     ----------
     M. Sugiyama, M. Krauledat, K.-R. Mueller. Covariate shift adaptation by
     importance weighted cross validation. JMLR 8, 2007.
+
+    Z. Lipton, Y.-X. Wang, A. Smola. Detecting and correcting for label
+    shift with black box predictors. ICML 2018.
 
     H. Shimodaira. Improving predictive inference under covariate shift by
     weighting the log-likelihood function. J. Statistical Planning and
@@ -394,11 +415,14 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
             splits = list(splitter.split(np.zeros(len(pool)), y_pool))
         for _, held_pos in splits:
             held = pool[held_pos]
-            fold = {"mode": mode, "held": held, "weights": None}
+            fold = {"mode": mode, "held": held, "weights": None, "class_weights": None}
             if mode == "label-free":
                 fold["train"] = np.setdiff1d(everything, held)
                 fold["y"] = data.y
                 fold["weights"] = self._importance_weights(data, fold["train"], held, rng)
+                if task == "classification":
+                    fold["class_weights"] = self._class_ratio_weights(
+                        data, fold["train"], held)
             else:
                 fold["train"] = everything
                 fold["y"] = _masked(data.y, held, task)
@@ -419,6 +443,25 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
                               rng.randint(np.iinfo(np.int32).max),
                               at=np.asarray(data.X[held]))
         return ratio ** FLATTEN
+
+    def _class_ratio_weights(self, data, train, held):
+        """Label-shift importance weights ``w_y = q(y) / p_s(y)`` of the
+        held-out source rows, by black-box shift estimation: the estimator
+        as given, trained on the fold's training source rows, its confusion
+        matrix on the held-out rows and its predictions of the target rows.
+        ``None`` when the ratio is not identified (singular confusion
+        matrix) or the estimator cannot be fitted on those rows."""
+        src = train[data.is_source[train] & data.labelled[train]]
+        try:
+            est = clone(self.estimator).fit(data.X[src], data.y[src])
+        except ValueError:
+            return None
+        classes = np.unique(data.y[np.r_[src, held]])
+        w = bbse_class_ratio(est.predict(data.X[held]), data.y[held],
+                             est.predict(data.X[data.is_target]), classes)
+        if w is None:
+            return None
+        return w[np.searchsorted(classes, data.y[held])]
 
     def _resolve_candidates(self, data, task, mode, est_grid, rng):
         seed = rng.randint(np.iinfo(np.int32).max)
@@ -501,7 +544,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
             errors = [r["error"] for r in per_fold if "error" in r]
             if errors:
                 failures.append(f"{c.name} {params}: {errors[0]}")
-            records.append(dict(name=c.name, kind=c.kind, params=params, errors=errors,
+            records.append(dict(name=c.name, kind=c.kind, evidence=c.evidence,
+                                params=params, errors=errors,
                                 scores={n: np.array([r.get(n, np.nan) for r in per_fold],
                                                     dtype=float) for n in names}))
         base = [r for r in records if r["name"] == SOURCE_ONLY]
@@ -520,7 +564,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     def _table(records, decision, k):
         crits = list(dict.fromkeys(n for r in records for n in r["scores"]))
         table = {"candidate": np.array([r["name"] for r in records], dtype=object),
-                 "params": np.array([r["params"] for r in records], dtype=object)}
+                 "params": np.array([r["params"] for r in records], dtype=object),
+                 "evidence": np.array([r["evidence"] for r in records], dtype=object)}
         for n in crits:
             values = np.array([r["scores"].get(n, np.full(k, np.nan)) for r in records])
             if n == "fit_time":

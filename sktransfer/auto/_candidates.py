@@ -41,13 +41,26 @@ class Candidate:
     row, with ``sample_domain``), ``"source_only"`` (the labelled source
     rows), ``"target_only"`` (the labelled target rows), ``"labelled"``
     (every labelled row: the pooled baseline, and a user's plain
-    estimator).
+    estimator). ``evidence`` names the criterion that compares it with
+    source-only in the label-free mode: ``"iw"`` (covariate-shift
+    importance weights) for every adapter but label-shift correction,
+    whose assumption the class-ratio weights of ``"iw_label"`` match.
     """
 
     name: str
     estimator: object
     grid: tuple  # of dict: the settings, each passed to set_params
     kind: str = "adapter"
+    evidence: str = "iw"
+
+
+def _evidence(est):
+    """The label-free evidence criterion that matches ``est``'s assumption:
+    class-ratio weights for label-shift correction, covariate-shift weights
+    for every other adapter."""
+    from ..instance import LabelShiftClassifier
+
+    return "iw_label" if isinstance(est, LabelShiftClassifier) else "iw"
 
 
 def _takes_estimator(est):
@@ -144,7 +157,8 @@ def default_candidates(estimator, data, est_grid, random_state):
 
         out.append(("label_shift", LabelShiftClassifier(clone(estimator), **seed),
                     [{"method": "em"}, {"method": "bbse"}]))
-    return [Candidate(name, est, _with_estimator_grid(est, grid, est_grid))
+    return [Candidate(name, est, _with_estimator_grid(est, grid, est_grid),
+                      evidence=_evidence(est))
             for name, est, grid in out]
 
 
@@ -182,7 +196,7 @@ def user_candidates(candidates, est_grid):
         adapter = _takes_sample_domain(est.fit)
         wrapped = est_grid if adapter and _takes_estimator(est) else [{}]
         out.append(Candidate(name, est, _with_estimator_grid(est, settings, wrapped),
-                             "adapter" if adapter else "labelled"))
+                             "adapter" if adapter else "labelled", _evidence(est)))
     if not out:
         raise ValueError("candidates is empty: pass None for the default adapters, or "
                          "at least one (name, estimator) tuple.")

@@ -60,39 +60,43 @@ def decide_label_free(records, margin, *, within=WITHIN, evidence=EVIDENCE):
        estimator's regularisation, jointly) is the one with the best mean
        ``within`` criterion: the accuracy on held-out source rows, passed
        as source rows.
-    2. An adapter replaces source-only only when, on its ``evidence``
-       criterion (importance-weighted validation of the deployed model on
-       the held-out source rows), it beats source-only's best setting by at
-       least ``margin`` on average *and* is not below it in any fold. Among those that
-       do, the largest mean gain wins. Otherwise source-only is kept.
+    2. An adapter replaces source-only only when, on its evidence
+       criterion (the record's ``"evidence"``, else ``evidence``: an
+       importance-weighted validation of the deployed model on the held-out
+       source rows, ``"iw"`` with covariate-shift weights, ``"iw_label"``
+       with label-shift class-ratio weights), it beats source-only's setting
+       on that criterion by at least ``margin`` on average *and* is not
+       below it in any fold. Among those that do, the largest mean gain
+       wins. Otherwise source-only is kept.
     """
     best = _best_per_candidate(records, within)
     base = best[SOURCE_ONLY]
-    base_ev = np.asarray(records[base]["scores"][evidence], dtype=float)
     verdicts = [f"not the best setting of {r['name']} by {within}" for r in records]
     verdicts[base] = "baseline"
     chosen, chosen_gain, best_rejected = base, -np.inf, None
     for name, i in best.items():
         if i == base:
             continue
-        gain = np.asarray(records[i]["scores"].get(evidence, np.nan), dtype=float) - base_ev
+        ev = records[i].get("evidence") or evidence
+        base_ev = np.asarray(records[base]["scores"].get(ev, np.nan), dtype=float)
+        gain = np.asarray(records[i]["scores"].get(ev, np.nan), dtype=float) - base_ev
         mean = float(np.mean(gain))
         if not np.all(np.isfinite(gain)):
-            verdicts[i] = f"rejected: {evidence} could not be computed in every fold"
+            verdicts[i] = f"rejected: {ev} could not be computed in every fold"
             continue
         if mean >= margin and np.all(gain >= 0):
-            verdicts[i] = f"evidence: {evidence} {mean:+.3g} over source_only, no fold below"
+            verdicts[i] = f"evidence: {ev} {mean:+.3g} over source_only, no fold below"
             if mean > chosen_gain:
-                chosen, chosen_gain = i, mean
+                chosen, chosen_gain, chosen_ev = i, mean, ev
         else:
             why = ("below the margin" if mean < margin else "below it in a fold")
-            verdicts[i] = f"rejected: {evidence} {mean:+.3g} over source_only ({why})"
+            verdicts[i] = f"rejected: {ev} {mean:+.3g} over source_only ({why})"
             if best_rejected is None or mean > best_rejected[1]:
                 best_rejected = (name, mean)
     if chosen != base:
         verdicts[chosen] = "chosen: " + verdicts[chosen]
         rec = records[chosen]
-        text = (f"adapted with {rec['name']} {_fmt(rec['params'])}: its {evidence} "
+        text = (f"adapted with {rec['name']} {_fmt(rec['params'])}: its {chosen_ev} "
                 f"criterion beat source-only's by {chosen_gain:+.3g} on average (margin "
                 f"{margin:g}) and was not below it in any fold.")
     else:
@@ -100,7 +104,7 @@ def decide_label_free(records, margin, *, within=WITHIN, evidence=EVIDENCE):
         rest = ("" if best_rejected is None else
                 f" (closest: {best_rejected[0]}, {best_rejected[1]:+.3g})")
         text = (f"kept source_only {_fmt(records[base]['params'])}: no adapter's "
-                f"{evidence} criterion beat it by the margin {margin:g} on average "
+                f"evidence criterion beat it by the margin {margin:g} on average "
                 f"without falling below it in a fold{rest}.")
     return Decision(chosen, verdicts, text)
 

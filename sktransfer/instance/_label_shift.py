@@ -11,9 +11,36 @@ from sklearn.utils.metaestimators import available_if
 from .._validation import check_number, check_option
 from ..base import BaseAdapter
 
-__all__ = ["LabelShiftClassifier"]
+__all__ = ["LabelShiftClassifier", "bbse_class_ratio"]
 
 _EPS = 1e-12
+
+
+def joint_confusion(pred, y, classes):
+    """:math:`C_{ij}`: the fraction of rows predicted ``classes[i]`` whose
+    label is ``classes[j]``."""
+    onehot = (np.asarray(pred)[:, None] == classes).astype(float)
+    return onehot.T @ (np.asarray(y)[:, None] == classes).astype(float) / len(y)
+
+
+def bbse_class_ratio(pred_source, y_source, pred_target, classes):
+    r"""Black-box shift estimate of the class ratio :math:`w_y = q(y)/p_s(y)`.
+
+    With the joint confusion matrix of held-out source predictions
+    :math:`C_{ij} = P_s(\hat y = i, y = j)` and the distribution of the
+    target predictions :math:`\mu_i = P_t(\hat y = i)`, :math:`w` solves
+    :math:`C w = \mu` (Lipton, Wang & Smola 2018), clipped at 0. Returns
+    ``None`` when :math:`C` is singular (a class never predicted, or two
+    confused completely: the ratio is not identified) or every entry of the
+    solution is clipped.
+    """
+    classes = np.asarray(classes)
+    C = joint_confusion(pred_source, y_source, classes)
+    mu = np.mean(np.asarray(pred_target)[:, None] == classes, axis=0)
+    if np.linalg.matrix_rank(C) < len(classes):
+        return None
+    w = np.clip(np.linalg.solve(C, mu), 0.0, None)
+    return w if np.any(w > 0) else None
 
 
 def _never(self):
@@ -186,23 +213,15 @@ class LabelShiftClassifier(BaseAdapter):
     def _bbse(self, Xs, ys, classes, P_t, p_s):
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         pred = cross_val_predict(clone(self.estimator), Xs, ys, cv=folds)
-        k = len(classes)
-        onehot = (pred[:, None] == classes).astype(float)  # predicted class
-        C = onehot.T @ (ys[:, None] == classes).astype(float) / len(ys)
-        self.confusion_matrix_ = C
-        hard = classes[np.argmax(P_t, axis=1)]
-        mu = np.array([np.mean(hard == c) for c in classes])
-        if np.linalg.matrix_rank(C) < k:
+        self.confusion_matrix_ = joint_confusion(pred, ys, classes)
+        w = bbse_class_ratio(pred, ys, classes[np.argmax(P_t, axis=1)], classes)
+        if w is None:
             raise ValueError(
                 "BBSE's confusion matrix of the source predictions is singular (a "
-                "class is never predicted, or two are confused completely); use "
-                "method='em' or a stronger classifier.")
-        w = np.clip(np.linalg.solve(C, mu), 0.0, None)
+                "class is never predicted, or two are confused completely), or the "
+                "target predictions contradict it (every weight 0); use method='em' "
+                "or a stronger classifier.")
         q = w * p_s
-        if q.sum() <= 0:
-            raise ValueError("BBSE's estimate of the target priors is 0 for every class "
-                             "(the target predictions contradict the confusion matrix); "
-                             "use method='em'.")
         return q / q.sum()
 
     # -------------------------------------------------------------- predict
