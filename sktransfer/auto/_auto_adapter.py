@@ -11,7 +11,6 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_method_params, check_is_fitted
@@ -19,6 +18,7 @@ from sklearn.utils.validation import _check_method_params, check_is_fitted
 from ..base import DomainContractMixin, LabelledScoreMixin
 from ..domain import MASKED_LABEL, labelled_mask
 from ..instance._label_shift import bbse_class_ratio
+from ..model_selection._folds import labelled_folds
 from ..model_selection._scorers import (
     _domain_ratio,
     _entropy,
@@ -399,20 +399,11 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         pool = np.flatnonzero(lab)
         y_pool = data.y[pool]
         seed = rng.randint(np.iinfo(np.int32).max)
-        # stratified for classification even when a class has fewer rows
-        # than folds (its rows then go to as many folds as it has)
-        splitter = (StratifiedKFold if task == "classification" else KFold)(
-            self.cv, shuffle=True, random_state=seed)
-        if len(pool) < self.cv:
-            raise ValueError(
-                f"cv={self.cv} folds need at least {self.cv} labelled "
-                f"{'source' if mode == 'label-free' else 'target'} rows, got "
-                f"{len(pool)}.")
+        splits = labelled_folds(
+            y_pool, self.cv, task=task, random_state=seed,
+            what="labelled " + ("source" if mode == "label-free" else "target"))
         folds = []
         everything = np.arange(data.X.shape[0])
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "The least populated class", UserWarning)
-            splits = list(splitter.split(np.zeros(len(pool)), y_pool))
         for _, held_pos in splits:
             held = pool[held_pos]
             fold = {"mode": mode, "held": held, "weights": None, "class_weights": None}
