@@ -349,7 +349,7 @@ class DomainData:
 
     @classmethod
     def from_fit(cls, X, y, sample_domain, *, task, require_labels=True,
-                 n_classes_min=2, blocks=None):
+                 n_classes_min=2, blocks=None, require_source=True):
         """Apply the fit-time contract and its checks to validated ``X``, ``y``.
 
         Raises ``ValueError`` for no source rows, no target rows, no labelled
@@ -358,7 +358,10 @@ class DomainData:
         ``X`` is in the block layout: its presence is checked and recorded,
         a labelled row without its source block is a target row (see
         :func:`infer_sample_domain`), and every source (target) row must fill
-        its source (target) block.
+        its source (target) block. ``require_source=False`` (estimators
+        that can start from a source model fitted elsewhere, e.g.
+        :class:`sktransfer.parameter.RegularTransferClassifier`) accepts
+        data with target rows only.
         """
         n = X.shape[0]
         has_source = has_target = None
@@ -382,13 +385,13 @@ class DomainData:
         )
         if not data.is_target.any():
             raise ValueError(f"No target rows in the data: {how}.")
-        if not data.is_source.any():
+        if require_source and not data.is_source.any():
             raise ValueError(
                 "No source rows in the data: every row is a target row. Give the "
                 "labelled source rows a label (or a positive sample_domain)."
             )
         if require_labels:
-            if not (labelled & data.is_source).any():
+            if require_source and not (labelled & data.is_source).any():
                 raise ValueError(
                     "No labelled source row: the estimator needs labelled source "
                     "rows to learn from."

@@ -24,6 +24,12 @@ from sktransfer import (
     SparseHeterogeneousMapping,
     SubspaceAlignment,
 )
+from sktransfer.parameter import (
+    FeatureAugmenter,
+    RegularTransferClassifier,
+    RegularTransferRegressor,
+    WeightedPooling,
+)
 
 
 def alternating_domains(n_samples):
@@ -85,4 +91,33 @@ class CheckedOTMapping(_SuppliesDomainsTransformer, OTMapping):
 
 
 class CheckedLabelShiftClassifier(_SuppliesDomains, LabelShiftClassifier):
+    pass
+
+
+class _SuppliesDomainsWeighted:
+    """As ``_SuppliesDomains``, for a ``fit`` with an explicit
+    ``sample_weight`` (which the checks look for in the signature)."""
+
+    def fit(self, X, y=None, sample_domain=None, sample_weight=None):
+        if sample_domain is None:
+            sample_domain = alternating_domains(_num_samples(X))
+        return super().fit(X, y, sample_domain=sample_domain,
+                           sample_weight=sample_weight)
+
+
+class CheckedRegularTransferClassifier(_SuppliesDomainsWeighted,
+                                       RegularTransferClassifier):
+    pass
+
+
+class CheckedRegularTransferRegressor(_SuppliesDomainsWeighted,
+                                      RegularTransferRegressor):
+    pass
+
+
+class CheckedWeightedPooling(_SuppliesDomains, WeightedPooling):
+    pass
+
+
+class CheckedFeatureAugmenter(_SuppliesDomainsTransformer, FeatureAugmenter):
     pass
