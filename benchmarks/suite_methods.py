@@ -43,9 +43,16 @@ def choose_regularised(X, y, kind="classification"):
     cross-validation on ``(X, y)``; returns the unfitted estimator and the
     chosen parameters."""
     if kind == "classification":
-        binary = np.unique(y).size == 2
-        est = LogisticRegression(solver="liblinear" if binary else "lbfgs", max_iter=1000)
-        grid, cv = {"C": list(LOGREG_C)}, StratifiedKFold(5, shuffle=True, random_state=0)
+        classes, counts = np.unique(y, return_counts=True)
+        est = LogisticRegression(solver="liblinear" if classes.size == 2 else "lbfgs",
+                                 max_iter=1000)
+        # a few target labels: fewer folds when even the largest class has
+        # fewer than 5 rows; none (the default C) when it has one
+        n_splits = min(5, int(counts.max()))
+        if n_splits < 2:
+            return est, {}
+        grid = {"C": list(LOGREG_C)}
+        cv = StratifiedKFold(n_splits, shuffle=True, random_state=0)
     else:
         est, grid = Ridge(), {"alpha": list(RIDGE_ALPHA)}
         cv = KFold(5, shuffle=True, random_state=0)

@@ -237,6 +237,19 @@ def test_errors_say_what_to_do():
         RegularTransferClassifier().fit(X, y1, sample_domain=sd)
 
 
+def test_score_leaves_masked_rows_out():
+    X, y, sd = classification_problem(n_classes=3)
+    rt = RegularTransferClassifier().fit(X, y, sample_domain=sd)
+    masked = np.where(np.arange(len(y)) % 2 == 0, -1, y)
+    keep = masked != -1
+    assert rt.score(X, masked) == pytest.approx(np.mean(rt.predict(X[keep]) == y[keep]))
+    Xr, yr, sdr = regression_problem()
+    reg = RegularTransferRegressor().fit(Xr, yr, sample_domain=sdr)
+    from sklearn.metrics import r2_score
+    yr_masked = np.where(np.arange(len(yr)) < 20, np.nan, yr)
+    assert reg.score(Xr, yr_masked) == pytest.approx(r2_score(yr[20:], reg.predict(Xr[20:])))
+
+
 def test_clone_pickle_grid_search():
     X, y, sd = classification_problem(n_classes=3)
     rt = RegularTransferClassifier(alpha=1.0).fit(X, y, sample_domain=sd)
