@@ -237,3 +237,21 @@ def test_joint_base_grid_leaves_the_shared_base_unchanged():
     model = coral.build(base, {"reg": 1.0, "estimator__C": 10.0})
     assert model.estimator.C == 10.0
     assert base.C == 0.01
+
+
+def test_auto_track_labelled_report_counts_wins_against_every_baseline():
+    import pandas as pd
+    import suite_auto
+
+    res = pd.DataFrame(dict(
+        task=["a", "a", "b", "b"], kind="classification", seed=[0, 1, 0, 1],
+        labelled_fraction=0.05, n_labelled_target=[7, 7, 20, 20],
+        source_only=[70.0, 72.0, 50.0, 50.0], target_only=[60.0, 60.0, 55.0, 57.0],
+        pooled=[71.0, 71.0, 54.0, 54.0], auto=[73.0, 73.0, 55.0, 55.0],
+        adapted=[True, False, True, True]))
+    lines = suite_auto.summarize_labelled(res)
+    text = "\n".join(lines)
+    # a: auto 73 > max(71, 60, 71) -> win (+2); b: 55 < target-only 56 -> loss (-1)
+    assert "beats all three baselines on 1 of 2 tasks" in text
+    assert "| a | 71 | 60 | 71 | 73 | +2 | 50% |" in text
+    assert "mean gain over the best baseline +0.50 points" in text
