@@ -317,3 +317,17 @@ def test_leave_one_domain_out_in_searches():
                           .fit(X, y, groups=sd), 3)
     with pytest.raises(ValueError, match="at least 2 source domains"):
         GridSearchCV(CORAL(LogisticRegression()), GRID, cv=cv).fit(X, y)
+
+
+def test_labelled_folds_stratify_when_they_can_and_shuffle_when_they_cannot():
+    from sktransfer.model_selection._folds import labelled_folds
+
+    y = np.r_[np.zeros(6, int), np.ones(3, int)]
+    folds = labelled_folds(y, 3, task="classification", random_state=0)
+    assert all(np.sum(y[held] == 1) == 1 for _, held in folds)  # stratified
+    few = np.r_[np.arange(6), 1, 2]  # 8 labels of 6 classes, none with 3 rows
+    folds = labelled_folds(few, 3, task="classification", random_state=0)
+    held = np.sort(np.concatenate([h for _, h in folds]))
+    np.testing.assert_array_equal(held, np.arange(8))  # every row held out once
+    with pytest.raises(ValueError, match="cv=3 folds need at least 3 labelled"):
+        labelled_folds(np.r_[0, 1], 3, task="classification")
