@@ -96,7 +96,7 @@ class SourceOnly(BaseAdapter):
     def __init__(self, estimator=None):
         self.estimator = estimator
 
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         return data.X
 
 

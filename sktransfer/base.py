@@ -206,7 +206,8 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
     2. :meth:`_check_adapter` -- the subclass's own checks (kernel memory,
        ``sample_weight`` support, hyperparameters), still before heavy work;
     3. :meth:`_fit_adapter` -- the adaptation itself (weights, a map, an
-       embedding) learnt from source and target rows; it returns the adapted
+       embedding) learnt from source and target rows (it gets the routed fit
+       parameters too); it returns the adapted
        training rows, so that no embedding is computed twice;
     4. a clone of ``estimator`` is fitted on the adapted labelled rows
        (labelled source rows and any labelled target rows), weighted by
@@ -223,9 +224,11 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
     def _check_adapter(self, data):
         """Validate hyperparameters and data-dependent limits; no heavy work."""
 
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         """Learn the adaptation from ``data`` (a :class:`DomainData`) and
-        return the adapted rows of ``data.X`` (all of them, in order)."""
+        return the adapted rows of ``data.X`` (all of them, in order).
+        ``fit_params`` are the estimator's routed fit parameters (for an
+        adaptation that fits the estimator itself, e.g. a search)."""
         raise NotImplementedError
 
     def _adapt(self, X, sample_domain):
@@ -267,7 +270,7 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
         data = self._validate_fit(X, y, sample_domain)
         fit_params = self._route_fit_params(fit_params)
         self._check_adapter(data)
-        X_adapted = self._fit_adapter(data)
+        X_adapted = self._fit_adapter(data, fit_params)
         if self.estimator is None:
             if fit_params:
                 raise ValueError(

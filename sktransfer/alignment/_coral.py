@@ -158,7 +158,7 @@ class CORAL(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
                     f"got {mask.sum()}."
                 )
 
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         Xs, Xt = data.X[data.is_source], data.X[data.is_target]
         self._cov_s = _RegularisedCovariance(Xs, self.reg)
         self._cov_t = _RegularisedCovariance(Xt, self.reg)

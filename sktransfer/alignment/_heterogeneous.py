@@ -533,7 +533,7 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         return mode
 
     # ----------------------------------------------------------------- fit
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         blocks = self._blocks()
         parallel = data.has_source & data.has_target
         mode = self._resolve_mode(int(np.count_nonzero(parallel)))

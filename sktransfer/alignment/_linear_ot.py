@@ -186,7 +186,7 @@ class LinearOTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapt
                 "directions; use reg > 0."
             )
 
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         Xs, Xt = data.X[data.is_source], data.X[data.is_target]
         n_s, n_t = Xs.shape[0], Xt.shape[0]
         d = data.X.shape[1]

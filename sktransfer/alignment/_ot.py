@@ -398,7 +398,7 @@ class OTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
                 return G
             self.solver_ = "sinkhorn_log"
 
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         ot = _import_pot()
         rows = self._transported(data)
         Xs, Xt = data.X[rows], data.X[data.is_target]

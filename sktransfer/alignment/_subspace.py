@@ -197,7 +197,7 @@ class SubspaceAlignment(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMix
                 f"{limit}."
             )
 
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         k = self.n_components
         Xs, Xt = data.X[data.is_source], data.X[data.is_target]
         self.source_mean_, self.source_components_, self.source_explained_variance_ = (

@@ -531,7 +531,7 @@ class TCA(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin, BaseAdapte
         return "dense"
 
     # ------------------------------------------------------------------ fit
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         X = data.X
         n, d = X.shape
         is_source = data.is_source

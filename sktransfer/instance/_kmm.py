@@ -424,7 +424,7 @@ class KMM(BaseAdapter):
             check_kernel_fits(n_source, n_source, owner="KMM", itemsize=4 if single else 8)
 
     # --------------------------------------------------------------- fit
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         rng = check_random_state(self.random_state)
         X = data.X
         self.source_index_ = np.flatnonzero(data.is_source)

@@ -174,7 +174,7 @@ class LabelShiftClassifier(BaseAdapter):
         check_number(self.max_iter, "max_iter", owner=owner, integer=True, low=1)
         check_number(self.tol, "tol", owner=owner, low=0)
 
-    def _fit_adapter(self, data):
+    def _fit_adapter(self, data, fit_params):
         return data.X
 
     def _fit(self, X, y, sample_domain, fit_params):

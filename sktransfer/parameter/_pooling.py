@@ -3,8 +3,6 @@ the target rows up-weighted, the weight chosen on the target labels."""
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score
@@ -96,39 +94,26 @@ class WeightedPooling(BaseAdapter):
                 raise ValueError(f"{owner}: target_shares must be floats strictly "
                                  f"between 0 and 1, got {self.target_shares!r}.")
             check_number(self.cv, "cv", owner=owner, integer=True, low=2)
-        elif not isinstance(self.target_weight, Real) or isinstance(self.target_weight,
-                                                                      bool):
-            raise ValueError(f"{owner}: target_weight must be a float > 0 or 'auto', "
-                             f"got {self.target_weight!r}.")
         else:
             check_number(self.target_weight, "target_weight", owner=owner, low=0,
                          low_inclusive=False)
         labelled_target_rows(data, owner)
 
-    def _fit(self, X, y, sample_domain, fit_params):
-        self._pending_fit_params = fit_params  # read by _fit_adapter's search
-        try:
-            return super()._fit(X, y, sample_domain, fit_params)
-        finally:
-            del self._pending_fit_params
-
-    def _fit_adapter(self, data):
-        n_s = int((data.labelled & data.is_source).sum())
+    def _fit_adapter(self, data, fit_params):
+        source = np.flatnonzero(data.labelled & data.is_source)
         target = labelled_target_rows(data, type(self).__name__)
-        n_t = target.size
+        n_s, n_t = source.size, target.size
         if self.target_weight != "auto":
             self.target_weight_ = float(self.target_weight)
             self.cv_results_ = None
         else:
             shares = np.asarray(self.target_shares, dtype=np.float64).ravel()
             grid = np.r_[1.0, shares / (1 - shares) * n_s / n_t]
-            source = np.flatnonzero(data.labelled & data.is_source)
-            params = self._route_fit_params(self._pending_fit_params)
             task = self._task()
 
             def fit_score(w, tr, te):
                 rows = np.r_[source, target[tr]]
-                p = _check_method_params(data.X, params, indices=rows)
+                p = _check_method_params(data.X, fit_params, indices=rows)
                 weights = np.r_[np.ones(source.size), np.full(tr.size, w)]
                 if p.get("sample_weight") is not None:
                     weights = weights * np.asarray(p["sample_weight"], np.float64)

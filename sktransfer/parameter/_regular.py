@@ -204,11 +204,6 @@ class _RegularTransfer(DomainContractMixin, LabelledScoreMixin, BaseEstimator):
     def _predict_rows(self, X, sample_domain):
         return self.predict(X)
 
-    def score(self, X, y, sample_domain=None, sample_weight=None):
-        """Accuracy (classifier) or R^2 (regressor) on the labelled rows of
-        ``y``; masked rows are left out (the contract's score)."""
-        return LabelledScoreMixin.score(self, X, y, sample_domain, sample_weight)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -297,7 +292,7 @@ class RegularTransferRegressor(RegressorMixin, _RegularTransfer):
     """
 
     _TASK = "regression"
-    score = _RegularTransfer.score  # not RegressorMixin's: masked rows are left out
+    score = LabelledScoreMixin.score  # not RegressorMixin's: masked rows left out
 
     def _default_source(self):
         return Ridge()
@@ -390,7 +385,7 @@ class RegularTransferClassifier(ClassifierMixin, _RegularTransfer):
     """
 
     _TASK = "classification"
-    score = _RegularTransfer.score  # not ClassifierMixin's: masked rows are left out
+    score = LabelledScoreMixin.score  # not ClassifierMixin's: masked rows left out
 
     def __init__(self, estimator=None, *, alpha=1.0, alphas=ALPHAS, cv=3,
                  random_state=None, max_iter=1000, tol=1e-6):

@@ -63,15 +63,14 @@ def source_model(source_estimator, default, data, fit_params, owner, task):
 def linear_parameters(model, owner):
     """``(coef, intercept)`` of a fitted linear model as 2-d / 1-d float
     arrays (``coef`` of shape (n_outputs, n_features))."""
-    inner = getattr(model, "estimator", model)  # FrozenEstimator and the like
-    for obj in (model, inner):
-        if hasattr(obj, "coef_"):
-            coef = np.atleast_2d(np.asarray(obj.coef_, dtype=np.float64))
-            intercept = np.ravel(np.asarray(getattr(obj, "intercept_", 0.0),
-                                            dtype=np.float64))
-            if intercept.size == 1 and coef.shape[0] > 1:
-                intercept = np.full(coef.shape[0], intercept[0])
-            return coef, intercept
+    # a FrozenEstimator forwards its estimator's attributes
+    if hasattr(model, "coef_"):
+        coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+        intercept = np.ravel(np.asarray(getattr(model, "intercept_", 0.0),
+                                        dtype=np.float64))
+        if intercept.size == 1 and coef.shape[0] > 1:
+            intercept = np.full(coef.shape[0], intercept[0])
+        return coef, intercept
     raise ValueError(
         f"{owner} pulls a linear model towards the source model's coefficients, "
         f"but {type(model).__name__} has no coef_: use a linear source_estimator "
