@@ -121,3 +121,23 @@ class CheckedWeightedPooling(_SuppliesDomains, WeightedPooling):
 
 class CheckedFeatureAugmenter(_SuppliesDomainsTransformer, FeatureAugmenter):
     pass
+
+
+# why scikit-learn checks fail on the skorch nets (their expected failures)
+SKORCH_REASONS = {
+    "check_no_attributes_set_in_init": (
+        "skorch's NeuralNet.__init__ sets history_, initialized_ and "
+        "virtual_params_ (skorch's design, kept so that skorch's machinery works)"
+    ),
+    "check_set_params": (
+        "skorch keeps the set _params_to_validate among the attributes its "
+        "get_params reports; the check sets it to a float, which skorch's "
+        "set_params then calls .add on"
+    ),
+}
+CLASSES_REASON = {
+    "check_classifiers_classes": (
+        "uses the labels {-1, 1}; -1 marks an unlabelled row under the contract, "
+        "so those rows are (correctly) not trained on"
+    ),
+}

@@ -507,7 +507,11 @@ def test_default_score_is_the_source_validation_accuracy(small):
 # ------------------------------------------------------ estimator checks
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from _harness import SuppliesDomainsToPartialFit  # noqa: E402
+from _harness import (  # noqa: E402
+    CLASSES_REASON,
+    SKORCH_REASONS,
+    SuppliesDomainsToPartialFit,
+)
 
 INIT_SIGNATURE_REASON = {
     # the check sets the parameters of __init__'s signature; only the
@@ -516,23 +520,6 @@ INIT_SIGNATURE_REASON = {
         "skorch's set_params re-initialises what a parameter touches at once "
         "(set_params(callbacks=-1) builds the callback list and raises); skorch's "
         "design, which its users rely on"
-    ),
-}
-SKORCH_REASONS = {
-    "check_no_attributes_set_in_init": (
-        "skorch's NeuralNet.__init__ sets history_, initialized_ and "
-        "virtual_params_ (skorch's design, kept so that skorch's machinery works)"
-    ),
-    "check_set_params": (
-        "skorch keeps the set _params_to_validate among the attributes its "
-        "get_params reports; the check sets it to a float, which skorch's "
-        "set_params then calls .add on"
-    ),
-}
-CLASSES_REASON = {
-    "check_classifiers_classes": (
-        "uses the labels {-1, 1}; -1 marks an unlabelled row under the contract, "
-        "so those rows are (correctly) not trained on"
     ),
 }
 # module-level names, so that pickle finds the classes

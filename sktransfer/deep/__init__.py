@@ -22,6 +22,8 @@ from ._divergence import (
     SourceOnlyClassifier,
     SourceOnlyRegressor,
 )
+from ._features import PretrainedFeatures
+from ._finetune import FineTuningClassifier, FineTuningRegressor
 from ._losses import classifier_discrepancy, coral_loss, gradient_reversal, mk_mmd
 from ._modules import DomainDiscriminator, DomainModule, TabularModule
 
@@ -36,6 +38,9 @@ __all__ = [
     "DANRegressor",
     "SourceOnlyClassifier",
     "SourceOnlyRegressor",
+    "FineTuningClassifier",
+    "FineTuningRegressor",
+    "PretrainedFeatures",
     "DomainModule",
     "TabularModule",
     "DomainDiscriminator",

@@ -76,6 +76,19 @@ warm_start, verbose
 """
 
 
+def check_module_parts(module):
+    """``module``, once checked to have the ``feature_extractor`` and
+    ``head`` every net trains (a ``TypeError`` saying how to wrap it if not)."""
+    missing = [p for p in ("feature_extractor", "head") if not hasattr(module, p)]
+    if missing:
+        raise TypeError(
+            f"The module must have a feature_extractor and a head (missing: "
+            f"{', '.join(missing)}); wrap yours as module=DomainModule, "
+            "module__feature_extractor=..., module__head=...."
+        )
+    return module
+
+
 def _as_dense32(X):
     return np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)
 
@@ -252,12 +265,17 @@ class DomainNet(NeuralNet):
         self.device_ = device
         self._seed_ = seed
         with self._on_device(device), seeded(seed, device):
-            # NeuralNet.fit's logic, without its call to our partial_fit
-            if not (partial or self.warm_start) or not self.initialized_:
-                self.initialize()
-            NeuralNet.partial_fit(self, rows, _routing_method="partial_fit" if partial
-                                  else "fit")
+            self._run_training(rows, partial=partial)
         return self
+
+    def _run_training(self, rows, *, partial):
+        """Initialise (unless continuing) and train on the validated rows:
+        the training schedule, which a method with phases overrides."""
+        # NeuralNet.fit's logic, without its call to our partial_fit
+        if not (partial or self.warm_start) or not self.initialized_:
+            self.initialize()
+        NeuralNet.partial_fit(self, rows, _routing_method="partial_fit" if partial
+                              else "fit")
 
     def initialize_module(self):
         kwargs = self.get_params_for("module")
@@ -270,15 +288,7 @@ class DomainNet(NeuralNet):
                 )
             kwargs = {"n_features": self.n_features_in_, "n_outputs": self.n_outputs_,
                       **kwargs}
-        module = self.initialized_instance(module, kwargs)
-        missing = [p for p in ("feature_extractor", "head") if not hasattr(module, p)]
-        if missing:
-            raise TypeError(
-                f"The module must have a feature_extractor and a head (missing: "
-                f"{', '.join(missing)}); wrap yours as module=DomainModule, "
-                "module__feature_extractor=..., module__head=...."
-            )
-        self.module_ = module
+        self.module_ = check_module_parts(self.initialized_instance(module, kwargs))
         return self
 
     def initialize_criterion(self):
@@ -328,15 +338,20 @@ class DomainNet(NeuralNet):
             return super().get_iterator(dataset, training=training)
         if not training:
             return SequentialBatches(dataset, self.batch_size)
+        batches = DomainBalancedBatches(dataset, self.batch_size, self._batch_generator())
+        self._batches_per_epoch_ = len(batches)
+        return batches
+
+    def _batch_generator(self):
+        """The CPU generator of a training call's batch order: seeded from
+        ``random_state``, a fresh stream for each call (warm starts continue
+        it)."""
         generator = torch.Generator()
         if self._seed_ is None:
             generator.seed()
         else:
-            # a fresh stream for each call (warm starts continue it)
             generator.manual_seed(self._seed_ + 7919 * len(self.history))
-        batches = DomainBalancedBatches(dataset, self.batch_size, generator)
-        self._batches_per_epoch_ = len(batches)
-        return batches
+        return generator
 
     # ---------------------------------------------------- training step
     def task_loss(self, output, batch):
@@ -492,9 +507,10 @@ class DomainNetClassifierMixin(LabelledScoreMixin, ClassifierMixin):
     _task_kind = "classification"
     _default_criterion = torch.nn.CrossEntropyLoss
 
-    def _encode_y(self, y, labelled, *, reset):
+    def _encode_y(self, y, labelled, *, reset, classes=None):
         if reset:
-            self._label_encoder_ = LabelEncoder().fit(y[labelled])
+            self._label_encoder_ = LabelEncoder().fit(
+                y[labelled] if classes is None else classes)
             self.classes_ = self._label_encoder_.classes_
             self.n_outputs_ = len(self.classes_)
         unknown = np.setdiff1d(y[labelled], self.classes_)
@@ -546,7 +562,7 @@ class DomainNetRegressorMixin(LabelledScoreMixin, RegressorMixin):
     # skorch's NeuralNet has these; a regressor must not
     predict_proba = available_if(_never)(NeuralNet.predict_proba)
 
-    def _encode_y(self, y, labelled, *, reset):
+    def _encode_y(self, y, labelled, *, reset, classes=None):
         self.n_outputs_ = 1
         return y.astype(np.float32).reshape(-1, 1)
 

@@ -23,6 +23,7 @@ __all__ = [
     "DomainBatch",
     "DeviceRows",
     "DomainBalancedBatches",
+    "ShuffledBatches",
     "SequentialBatches",
 ]
 
@@ -164,6 +165,30 @@ class DomainBalancedBatches:
         order = torch.cat([src, tgt], dim=1).to(device, non_blocking=True)
         for b in range(n_b):
             yield self.rows.take(order[b], self.half_source)
+
+
+class ShuffledBatches:
+    """Plain supervised batches: ``batch_size`` rows in a fresh random order
+    each epoch, every row once, all of them counted as the batch's labelled
+    rows (``n_source`` is the batch's length). A last batch of a single row
+    joins the one before it (a normalisation layer cannot train on one
+    row). The batches of a training phase on one domain (fine-tuning)."""
+
+    def __init__(self, rows, batch_size, generator):
+        self.rows, self.generator = rows, generator
+        n = len(rows)
+        self.bounds = list(range(0, n, batch_size)) + [n]
+        if len(self.bounds) > 2 and n - self.bounds[-2] == 1:
+            del self.bounds[-2]
+
+    def __len__(self):
+        return len(self.bounds) - 1
+
+    def __iter__(self):
+        order = torch.randperm(len(self.rows), generator=self.generator)
+        order = order.to(self.rows.X.device, non_blocking=True)
+        for start, stop in zip(self.bounds[:-1], self.bounds[1:]):
+            yield self.rows.take(order[start:stop], stop - start)
 
 
 class SequentialBatches:
