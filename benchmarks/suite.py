@@ -17,7 +17,7 @@ too.
     python benchmarks/suite.py --quick     # ~7.5 min on 2 cores, no download:
                                            # synthetic shifts + wine and heart
                                            # when present, 1 seed
-    python benchmarks/suite.py             # every task, 3 seeds (about an hour)
+    python benchmarks/suite.py             # every task and track, 3 seeds (about two hours)
     python benchmarks/suite.py --families office --seeds 1 --no-peers
     python benchmarks/suite.py --deep --methods dann deep_coral --families wine
     python benchmarks/suite.py --families heterogeneous   # that track alone
@@ -27,12 +27,15 @@ Writes ``suite_results.md`` (the results page), ``suite_results.csv``,
 ``suite_scaling.csv`` and the plots (``img/``) into ``--out-dir``
 (default ``docs/``; ``build/benchmark-quick/`` for ``--quick``).
 
-Two tracks have their own tasks, methods and protocol and run when
+Three tracks have their own tasks, methods and protocol and run when
 ``--families`` includes them, which the full run does and ``--quick`` does
 not: ``heterogeneous`` (``suite_heterogeneous``: source and target with
 different features; writes ``suite_heterogeneous.md`` and ``.csv``) and
 ``online`` (``suite_online``: OTL on streamed target rows; writes
-``suite_online.md``, ``.csv`` and ``img/online_*.png``).
+``suite_online.md``, ``.csv`` and ``img/online_*.png``) and ``few_labels``
+(``suite_few_labels``: 1%, 5% and 10% of the target labelled, parameter
+transfer and fine-tuning against source-only, target-only and pooled;
+writes ``few_labels_track.md``, ``.csv`` and ``img/few_labels_*.png``).
 """
 
 from __future__ import annotations
@@ -59,8 +62,10 @@ from suite_tasks import FAMILIES, select_tasks  # noqa: E402
 HETEROGENEOUS = "heterogeneous"
 #: the track of ``suite_online`` (online transfer on target streams)
 ONLINE = "online"
+#: the track of ``suite_few_labels`` (a few target labels)
+FEW_LABELS = "few_labels"
 #: the tracks with their own tasks, methods and protocol
-TRACKS = (HETEROGENEOUS, ONLINE)
+TRACKS = (HETEROGENEOUS, ONLINE, FEW_LABELS)
 
 ROOT = HERE.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -296,7 +301,7 @@ def main(argv=None):
     p.add_argument("--families", nargs="+", choices=FAMILIES + TRACKS,
                    default=None,
                    help="default: every family and both tracks (--quick: synthetic, wine, "
-                        "heart); the heterogeneous and online tracks take --seeds "
+                        "heart); the heterogeneous, online and few_labels tracks take --seeds "
                         "(per task) and ignore the other selections")
     p.add_argument("--tasks", nargs="+", default=None,
                    help="keep the tasks whose name contains one of these strings")
@@ -350,6 +355,15 @@ def main(argv=None):
         suite_online.run_online_track(args.data_home, args.seeds or (1 if args.quick else 5),
                                       out_dir, quick=args.quick,
                                       command=command.strip(), log=log)
+    if FEW_LABELS in families:
+        import suite_few_labels
+
+        start = time.perf_counter()
+        track = suite_few_labels.run_track(
+            args.data_home, out_dir, seeds=list(range(args.first_seed, args.first_seed
+                                                      + (args.seeds or 3))), log=log)
+        suite_few_labels.write_page(track, out_dir, command.strip(),
+                                    time.perf_counter() - start)
     return rows
 
 
@@ -357,11 +371,8 @@ def run_suite(args, families, seeds, sizes, out_dir, command, log):
     """The tasks of the one-feature-space families, the scaling track and
     the published figures; writes the results page."""
     start = time.perf_counter()
-    tasks, missing = select_tasks(families, args.data_home, synthetic_n=args.synthetic_n)
-    if args.tasks:
-        tasks = [t for t in tasks if any(part in t.name for part in args.tasks)]
-    for family in missing:
-        print(f"no {family} data in {args.data_home}: its tasks are skipped", flush=True)
+    tasks, missing = select_tasks(families, args.data_home, synthetic_n=args.synthetic_n,
+                                  names=args.tasks, log=lambda m: print(m, flush=True))
     methods = select_methods(args.methods, peers=not args.no_peers, deep=args.deep)
     if any(m.package == "skada" and m.available()[0] for m in methods):
         # importing skada switches scikit-learn's metadata routing on for the

@@ -31,7 +31,6 @@ Writes ``auto_results.csv`` (one row per task x seed) and ``auto_cv.csv``
 
 from __future__ import annotations
 
-import argparse
 import csv
 import math
 import sys
@@ -46,7 +45,7 @@ sys.path.insert(0, str(HERE))
 
 from suite_methods import base_param_grid, choose_base, choose_regularised  # noqa: E402
 from suite_run import score  # noqa: E402
-from suite_tasks import select_tasks  # noqa: E402
+from suite_tasks import select_tasks, task_parser  # noqa: E402
 
 REAL = ("wine", "heart", "office", "amazon")
 
@@ -150,11 +149,7 @@ def run_auto_track(data_home, out_dir, *, families=REAL, seeds=(0, 1, 2), tasks=
                    fraction=None, n_jobs=None, log=print):
     """Every (task, seed); writes the two CSVs after each (an interrupted
     run keeps what it measured)."""
-    chosen, missing = select_tasks(families, data_home)
-    for family in missing:
-        log(f"no {family} data in {data_home}: its tasks are skipped")
-    if tasks:
-        chosen = [t for t in chosen if any(part in t.name for part in tasks)]
+    chosen, _ = select_tasks(families, data_home, names=tasks, log=log)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = "" if fraction is None else f"_labelled{int(round(100 * fraction))}"
@@ -306,16 +301,9 @@ def summarize_labelled(res):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--families", nargs="+", default=list(REAL))
-    p.add_argument("--tasks", nargs="+", default=None)
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--first-seed", type=int, default=0)
+    p = task_parser(__doc__, REAL)
     p.add_argument("--labelled-fraction", type=float, default=None)
     p.add_argument("--n-jobs", type=int, default=None)
-    p.add_argument("--data-home", default=str(HERE.parent.parent / "shared" / "data"))
-    p.add_argument("--out-dir", default=str(HERE.parent / "docs"))
     p.add_argument("--redecide", action="store_true",
                    help="recompute the decisions from the CSVs in --out-dir (no fit)")
     p.add_argument("--summary", action="store_true",

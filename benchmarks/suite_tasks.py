@@ -200,8 +200,12 @@ def has_real_data(family, data_home):
     return folder.is_dir() and any(folder.iterdir())
 
 
-def select_tasks(families, data_home, *, synthetic_n=400):
-    """The tasks of ``families`` whose data are present; ``(tasks, missing)``."""
+def select_tasks(families, data_home, *, synthetic_n=400, names=None, log=None):
+    """The tasks of ``families`` whose data are present; ``(tasks, missing)``.
+
+    ``names`` keeps the tasks whose name contains one of its strings; ``log``
+    (a print-like callable) is told of each family whose data are missing.
+    """
     tasks, missing = [], []
     if "synthetic" in families:
         tasks += synthetic_tasks(synthetic_n)
@@ -212,4 +216,27 @@ def select_tasks(families, data_home, *, synthetic_n=400):
             tasks += [t for t in real_tasks() if t.family == family]
         else:
             missing.append(family)
+    if names:
+        tasks = [t for t in tasks if any(part in t.name for part in names)]
+    for family in missing if log is not None else ():
+        log(f"no {family} data in {data_home}: its tasks are skipped")
     return tasks, missing
+
+
+def task_parser(doc, families):
+    """The command line shared by the real-task tracks: ``--families``,
+    ``--tasks``, ``--seeds``, ``--first-seed``, ``--data-home``,
+    ``--out-dir``; a track adds its own options."""
+    import argparse
+
+    here = Path(__file__).resolve().parent
+    p = argparse.ArgumentParser(description=doc,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--families", nargs="+", default=list(families))
+    p.add_argument("--tasks", nargs="+", default=None,
+                   help="keep the tasks whose name contains one of these strings")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--data-home", default=str(here.parent.parent / "shared" / "data"))
+    p.add_argument("--out-dir", default=str(here.parent / "docs"))
+    return p

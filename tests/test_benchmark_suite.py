@@ -255,3 +255,71 @@ def test_auto_track_labelled_report_counts_wins_against_every_baseline():
     assert "beats all three baselines on 1 of 2 tasks" in text
     assert "| a | 71 | 60 | 71 | 73 | +2 | 50% |" in text
     assert "mean gain over the best baseline +0.50 points" in text
+
+
+# ------------------------------------------------------ few-labels track
+def _few_labels_cell(methods, monkeypatch=None):
+    import suite_few_labels as fl
+    from suite_methods import choose_base
+    from suite_tasks import Task
+
+    problem = _problem(n=120)
+    task = Task("covariate", "synthetic", "classification", None)
+    base, _ = choose_base(problem)
+    return fl, problem, fl.run_cell(task, problem, 0, 0.1, methods, base, None,
+                                    log=lambda m: None)
+
+
+def test_few_labels_track_chooses_the_best_cross_validated_method():
+    methods = ("pooled", "weighted_pooling", "regular_transfer", "feature_augmentation",
+               "tradaboost", "coral", "target_only", "source_only")
+    fl, problem, rows = _few_labels_cell(methods)
+    assert [r["method"] for r in rows] == [*methods, "best_by_cv"]
+    assert all(r["status"] == "ok" for r in rows), [r["status"] for r in rows]
+    best = rows[-1]
+    cv = {r["method"]: r["cv_score"] for r in rows[:-1]}
+    top = max(cv.values())
+    # the first method (in METHODS order) with the top cross-validated score
+    assert best["chosen"] == min((m for m in cv if cv[m] == top), key=fl.METHODS.index)
+    assert best["score"] == next(r["score"] for r in rows if r["method"] == best["chosen"])
+    assert rows[0]["n_labelled"] == 12  # 10% of 120 target rows
+
+
+def test_few_labels_cv_never_trains_on_the_rows_it_scores(monkeypatch):
+    import suite_few_labels as fl
+
+    problem = _problem(n=120)
+    y, lab = fl.label_target_rows(problem, 0.1, 0)
+    calls = []
+
+    def spy(method, problem_, base, net, y_, lab_train, X_pred):
+        held = [i for i in lab if any(np.array_equal(problem.X[i], x) for x in X_pred)]
+        calls.append((set(lab_train), set(held)))
+        return np.zeros(len(X_pred), dtype=int)
+
+    monkeypatch.setattr(fl, "fit_predict", spy)
+    fl.cv_score("pooled", problem, None, None, y, lab, 0)
+    assert len(calls) == fl.CV_FOLDS
+    assert set().union(*(h for _, h in calls)) == set(lab)   # every label held out once
+    for train, held in calls:
+        assert held and not train & held
+        # no scored (evaluation) row is ever given as a labelled row
+        assert not train & set(problem.eval_index)
+
+
+def test_few_labels_summary_counts_cells_against_the_best_baseline():
+    import suite_few_labels as fl
+
+    def row(task, method, score, seed=0, fraction=0.05, kind="classification"):
+        return dict(task=task, family="f", kind=kind, fraction=fraction, n_labelled=7,
+                    seed=seed, method=method, score=score, cv_score=0.0, chosen="pooled")
+
+    rows = [row("a", "source_only", 70), row("a", "target_only", 60), row("a", "pooled", 72),
+            row("a", "best_by_cv", 75),
+            row("b", "source_only", 50), row("b", "target_only", 56), row("b", "pooled", 54),
+            row("b", "best_by_cv", 55)]
+    text = "\n".join(fl.summary(rows))
+    # a: 75 vs 72 -> +3; b: 55 vs 56 -> -1: one win of two, mean +1
+    assert "on **1 of 2** task x fraction cells (50%" in text
+    assert "mean gain **+1.00** points" in text
+    assert "| a | 5% (7) | 70.0 | 60.0 | 72.0 | 75.0 | 72.0 | +3.0 |" in text
