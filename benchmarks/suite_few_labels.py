@@ -299,6 +299,8 @@ def summary(rows):
               f"({100 * wins / max(len(table), 1):.0f}%; criterion 80%); mean gain "
               f"**{np.mean(gains):+.2f}** points (R^2 x 100 for the regression task; "
               "criterion +2)."]
+    lines += ["", *fair_comparison(rows, table)]
+    lines += ["", *by_label_count(rows, table, [m for m in methods if m not in BASELINES])]
     lines += ["", "Each method's mean gain over the best baseline, in points, and the "
               "cells it beats it on, per family and over all:", ""]
     families = list(dict.fromkeys(f"{fam} ({kind})" for _, fam, kind, _ in table))
@@ -322,6 +324,86 @@ def summary(rows):
             chosen[r["chosen"]] = chosen.get(r["chosen"], 0) + 1
     lines += ["", "Chosen by cross-validation (task x fraction x seed): " + ", ".join(
         f"{m} {n}" for m, n in sorted(chosen.items(), key=lambda kv: -kv[1])) + "."]
+    return lines
+
+
+def cv_chosen_baseline(rows):
+    """Per task x fraction: the mean over seeds of the score of the baseline
+    that the same cross-validation on the labelled target rows picks (ties
+    by ``METHODS`` order), the comparison a user without the scored labels
+    would make."""
+    per_seed = {}
+    for r in rows:
+        if r["method"] in BASELINES and r["cv_score"] is not None:
+            key = (r["task"], r["fraction"])
+            per_seed.setdefault(key, {}).setdefault(r["seed"], []).append(r)
+    order = {m: i for i, m in enumerate(METHODS)}
+    out = {}
+    for key, seeds in per_seed.items():
+        picks = [max(rs, key=lambda r: (r["cv_score"], -order[r["method"]]))["score"]
+                 for rs in seeds.values()]
+        out[key] = float(np.mean(picks))
+    return out
+
+
+def fair_comparison(rows, table):
+    """Lines: ``best_by_cv`` against the baseline picked by the same
+    cross-validation, and the ceiling (the best method's mean against the
+    best baseline's, both chosen with the scored labels)."""
+    chosen_base = cv_chosen_baseline(rows)
+    fair, ceiling = [], []
+    for (task, _, kind, fraction), ms in table.items():
+        scale = 1.0 if kind == "classification" else 100.0
+        others = [ms[m] for m in METHODS if m in ms and m != "auto"]
+        ceiling.append(scale * (max(others) - max(ms[b] for b in BASELINES if b in ms)))
+        if (task, fraction) in chosen_base:
+            fair.append(scale * (ms["best_by_cv"] - chosen_base[(task, fraction)]))
+    fair, ceiling = np.array(fair), np.array(ceiling)
+    return [f"Against the baseline that the same cross-validation picks (what a user "
+            f"without the scored labels would compare with), `best_by_cv` wins "
+            f"**{(fair > 0).sum()} of {len(fair)}** cells, mean **{fair.mean():+.2f}** "
+            f"points. The ceiling, the best method of each cell against the best "
+            f"baseline both chosen with the scored labels (means over seeds): "
+            f"{(ceiling > 0).sum()} of {len(ceiling)} cells, mean {ceiling.mean():+.2f} "
+            f"points: even a perfect choice among these methods would not reach the "
+            f"criterion's +2."]
+
+
+#: the buckets of labelled target rows of ``by_label_count``: (low, high]
+LABEL_BUCKETS = ((4, 10), (10, 20), (20, 60), (60, 10 ** 9))
+
+
+def by_label_count(rows, table, methods):
+    """Lines: each method's mean gain by how many target rows are labelled,
+    against the best baseline and against the cross-validated one."""
+    chosen_base = cv_chosen_baseline(rows)
+    n_lab = {}
+    for r in rows:
+        key = (r["task"], r["fraction"])
+        n_lab[key] = max(n_lab.get(key, 0), r["n_labelled"])
+    names = [f"{lo + 1}-{hi}" if hi < 10 ** 9 else f">{lo}" for lo, hi in LABEL_BUCKETS]
+    gains = {}
+    for (task, _, kind, fraction), ms in table.items():
+        scale = 1.0 if kind == "classification" else 100.0
+        bucket = next(i for i, (lo, hi) in enumerate(LABEL_BUCKETS)
+                      if lo < n_lab[(task, fraction)] <= hi)
+        best = max(ms[b] for b in BASELINES if b in ms)
+        for m in methods:
+            if m in ms:
+                gains.setdefault((m, bucket), []).append(
+                    (scale * (ms[m] - best), scale * (ms[m] - chosen_base[(task, fraction)])))
+    counts = {b: len(gains.get(("best_by_cv", b), ())) for b in range(len(names))}
+    lines = ["Mean gain in points by the number of labelled target rows, against the best "
+             "baseline / against the baseline the cross-validation picks (cells per "
+             "bucket: " + ", ".join(f"{n} {counts[b]}" for b, n in enumerate(names)) + "):",
+             "", "| method | " + " | ".join(f"{n} labelled" for n in names) + " |",
+             "|---|" + "---:|" * len(names)]
+    for m in methods:
+        cells_ = []
+        for b in range(len(names)):
+            g = np.array(gains.get((m, b), [])).reshape(-1, 2)
+            cells_.append(f"{g[:, 0].mean():+.2f} / {g[:, 1].mean():+.2f}" if len(g) else "")
+        lines.append(f"| {m} | " + " | ".join(cells_) + " |")
     return lines
 
 
@@ -355,12 +437,15 @@ def plot(rows, out_dir):
     return paths
 
 
-def write_page(rows, out_dir, command, seconds):
+def write_page(rows, out_dir, command, seconds, runs=None):
+    """The results page; ``runs`` (text) says which runs an assembled page's
+    CSVs came from, in place of the one command and its time."""
     out_dir = Path(out_dir)
     paths = plot(rows, out_dir)
+    produced = (f"Produced by `{command}` in {seconds / 60:.1f} min" if runs is None
+                else f"Assembled by `{command}` from {runs}")
     text = ["# The few-labels track\n",
-            f"Produced by `{command}` in {seconds / 60:.1f} min on {report.machine()}. "
-            "CSV: `few_labels_track.csv`.\n",
+            f"{produced} on {report.machine()}. CSV: `few_labels_track.csv`.\n",
             "## Protocol\n", "\n\n".join(__doc__.split("\n\n")[1:5]) + "\n",
             "Scores: accuracy in % or R^2 on the scored target rows, mean over seeds.\n",
             "## Results\n", *summary(rows), ""]
@@ -377,13 +462,17 @@ def main(argv=None):
                    help="families on which AutoAdapter runs (slow on office, amazon)")
     p.add_argument("--from-csv", nargs="+", default=None,
                    help="write the page from these CSVs (concatenated; no fit)")
+    p.add_argument("--runs", default=None,
+                   help="with --from-csv: the runs the CSVs came from, for the page")
     args = p.parse_args(argv)
     command = "python benchmarks/suite_few_labels.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     if args.from_csv:
         rows = [r for path in args.from_csv for r in read_csv(path)]
         write_csv(rows, Path(args.out_dir) / "few_labels_track.csv")
-        return write_page(rows, args.out_dir, command, 0.0)
+        command = ("python benchmarks/suite_few_labels.py --from-csv "
+                   + " ".join(args.from_csv) + f" --out-dir {args.out_dir}")
+        return write_page(rows, args.out_dir, command, 0.0, runs=args.runs)
     start = time.perf_counter()
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     rows = run_track(args.data_home, args.out_dir, families=args.families, seeds=seeds,

@@ -323,3 +323,28 @@ def test_few_labels_summary_counts_cells_against_the_best_baseline():
     assert "on **1 of 2** task x fraction cells (50%" in text
     assert "mean gain **+1.00** points" in text
     assert "| a | 5% (7) | 70.0 | 60.0 | 72.0 | 75.0 | 72.0 | +3.0 |" in text
+
+
+def test_few_labels_fair_comparison_uses_the_cross_validated_baseline():
+    import suite_few_labels as fl
+
+    def row(method, score, cv, seed):
+        return dict(task="a", family="f", kind="classification", fraction=0.05,
+                    n_labelled=7, seed=seed, method=method, score=score, cv_score=cv,
+                    chosen="")
+
+    rows = [  # seed 0: pooled and source_only tie on cv -> pooled (METHODS order)
+        row("source_only", 70, 80, 0), row("target_only", 60, 70, 0), row("pooled", 72, 80, 0),
+        row("regular_transfer", 74, 90, 0), row("best_by_cv", 74, 90, 0),
+        # seed 1: target-only's cv is the best of the three baselines
+        row("source_only", 70, 60, 1), row("target_only", 58, 75, 1), row("pooled", 71, 65, 1),
+        row("regular_transfer", 73, 70, 1), row("best_by_cv", 58, 75, 1)]
+    assert fl.cv_chosen_baseline(rows) == {("a", 0.05): (72 + 58) / 2}
+    table = fl.cells(rows)
+    text = " ".join(fl.fair_comparison(rows, table))
+    # best_by_cv (74 + 58) / 2 = 66 against 65: +1.00; ceiling 73.5 - 71.5 = +2.00
+    assert "wins **1 of 1** cells, mean **+1.00** points" in text
+    assert "1 of 1 cells, mean +2.00 points" in text
+    lines = fl.by_label_count(rows, table, ["regular_transfer", "best_by_cv"])
+    # 7 labelled rows: the 5-10 bucket; 73.5 - 71.5 = +2, 73.5 - 65 = +8.5
+    assert "| regular_transfer | +2.00 / +8.50 |  |  |  |" in lines
