@@ -302,7 +302,8 @@ def main(argv=None):
                    default=None,
                    help="default: every family and both tracks (--quick: synthetic, wine, "
                         "heart); the heterogeneous, online and few_labels tracks take --seeds "
-                        "(per task) and ignore the other selections")
+                        "(per task; few_labels --tasks too) and ignore the other "
+                        "selections")
     p.add_argument("--tasks", nargs="+", default=None,
                    help="keep the tasks whose name contains one of these strings")
     p.add_argument("--methods", nargs="+", default=None,
@@ -361,7 +362,8 @@ def main(argv=None):
         start = time.perf_counter()
         track = suite_few_labels.run_track(
             args.data_home, out_dir, seeds=list(range(args.first_seed, args.first_seed
-                                                      + (args.seeds or 3))), log=log)
+                                                      + (args.seeds or 3))),
+            tasks=args.tasks, log=log)
         suite_few_labels.write_page(track, out_dir, command.strip(),
                                     time.perf_counter() - start)
     return rows
