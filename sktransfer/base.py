@@ -239,6 +239,21 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
         """Per-row weights of the training rows of ``data`` (or ``None``)."""
         return None
 
+    # The template calls the hooks through these four; a mixin that runs
+    # the hooks differently (one adaptation per source domain,
+    # :class:`sktransfer._per_domain.PerSourceDomainMixin`) overrides them.
+    def _check_adaptation(self, data):
+        self._check_adapter(data)
+
+    def _fit_adaptation(self, data, fit_params):
+        return self._fit_adapter(data, fit_params)
+
+    def _adaptation_weights(self, data):
+        return self._training_weights(data)
+
+    def _apply_adaptation(self, X, sample_domain):
+        return self._adapt(X, sample_domain)
+
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None, sample_domain=None, **fit_params):
         """Fit the adaptation and the wrapped estimator.
@@ -269,8 +284,8 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
         """Fit and return the :class:`DomainData` and its adapted rows."""
         data = self._validate_fit(X, y, sample_domain)
         fit_params = self._route_fit_params(fit_params)
-        self._check_adapter(data)
-        X_adapted = self._fit_adapter(data, fit_params)
+        self._check_adaptation(data)
+        X_adapted = self._fit_adaptation(data, fit_params)
         if self.estimator is None:
             if fit_params:
                 raise ValueError(
@@ -282,7 +297,7 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
         else:
             rows = np.flatnonzero(data.train)
             params = _check_method_params(data.X, fit_params, indices=rows)
-            weights = self._training_weights(data)
+            weights = self._adaptation_weights(data)
             if weights is not None:
                 weights = np.asarray(weights, dtype=np.float64)[rows]
                 if params.get("sample_weight") is not None:
@@ -322,7 +337,7 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
     # ------------------------------------------------------------- predict
     def _delegate(self, method, X, sample_domain):
         X, sd = self._validate_predict(X, sample_domain)
-        return getattr(self.estimator_, method)(self._adapt(X, sd))
+        return getattr(self.estimator_, method)(self._apply_adaptation(X, sd))
 
     @available_if(_estimator_has("predict"))
     def predict(self, X, sample_domain=None):
@@ -351,7 +366,7 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
     score = available_if(_estimator_has("predict"))(LabelledScoreMixin.score)
 
     def _predict_rows(self, X, sample_domain):
-        return self.estimator_.predict(self._adapt(X, sample_domain))
+        return self.estimator_.predict(self._apply_adaptation(X, sample_domain))
 
     @property
     def classes_(self):
@@ -403,7 +418,7 @@ class AlignmentTransformerMixin(TransformerMixin):
         X_new : ndarray of shape (n_samples, n_features_out)
         """
         X, sd = self._validate_predict(X, sample_domain)
-        return self._adapt(X, sd)
+        return self._apply_adaptation(X, sd)
 
     def fit_transform(self, X, y=None, sample_domain=None, **fit_params):
         """Fit, then return the adapted training rows (source rows adapted as

@@ -18,6 +18,9 @@ The contract
   integers are source domains, negative integers target domains; ``0``, a
   non-integer value or a wrong length is an error. Without it, unlabelled rows
   form the target domain (``-1``) and labelled rows the source domain (``1``).
+  Several source ids are several source domains: adapters pool them unless
+  they take ``source_handling="per_domain"``
+  (:class:`sktransfer._per_domain.PerSourceDomainMixin`).
 * At ``predict`` / ``transform`` time every row is a target row unless
   ``sample_domain`` says otherwise. At ``score`` time the same holds, with one
   exception: a ``y`` that contains masked labels is a held-out part of a

@@ -32,23 +32,32 @@ from sktransfer.parameter import (
 )
 
 
-def alternating_domains(n_samples):
+def alternating_domains(n_samples, n_sources=1):
+    """Rows 1, 3, 5, ... target (-1); the even rows source, in turn from
+    domains 1 .. ``n_sources``."""
     sd = np.ones(n_samples, dtype=np.int64)
+    sd[0::2] = 1 + np.arange(sd[0::2].size) % n_sources
     sd[1::2] = -1
     return sd
+
+
+def _checked_domains(estimator, X):
+    # an adapter with one adaptation per source domain is checked with two
+    per_domain = getattr(estimator, "source_handling", "pool") == "per_domain"
+    return alternating_domains(_num_samples(X), 2 if per_domain else 1)
 
 
 class _SuppliesDomains:
     def fit(self, X, y=None, sample_domain=None, **fit_params):
         if sample_domain is None:
-            sample_domain = alternating_domains(_num_samples(X))
+            sample_domain = _checked_domains(self, X)
         return super().fit(X, y, sample_domain=sample_domain, **fit_params)
 
 
 class _SuppliesDomainsTransformer(_SuppliesDomains):
     def fit_transform(self, X, y=None, sample_domain=None, **fit_params):
         if sample_domain is None:
-            sample_domain = alternating_domains(_num_samples(X))
+            sample_domain = _checked_domains(self, X)
         return super().fit_transform(X, y, sample_domain=sample_domain, **fit_params)
 
 

@@ -158,6 +158,12 @@ ESTIMATORS = [
     CheckedWeightedPooling(LogisticRegression(), random_state=0),
     CheckedWeightedPooling(Ridge(), target_weight=3.0),
     CheckedFeatureAugmenter(),
+    # one adaptation per source domain (the harness gives these two)
+    CheckedCORAL(LogisticRegression(), source_handling="per_domain"),
+    CheckedSubspaceAlignment(n_components=1, source_handling="per_domain"),
+    CheckedLinearOTMapping(source_handling="per_domain"),
+    CheckedOTMapping(LogisticRegression(), source_handling="per_domain"),
+    CheckedKMM(LogisticRegression(), source_handling="per_domain"),
 ]
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 from sklearn.covariance import ledoit_wolf_shrinkage
 
+from .._per_domain import PerSourceDomainMixin
 from ..base import AlignmentTransformerMixin, BaseAdapter, map_source_rows
 
 __all__ = ["CORAL"]
@@ -64,7 +65,7 @@ class _RegularisedCovariance:
         return self.power(np.eye(self.n_features), 1.0)
 
 
-class CORAL(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
+class CORAL(AlignmentTransformerMixin, OneToOneFeatureMixin, PerSourceDomainMixin, BaseAdapter):
     r"""CORrelation ALignment: re-colour the source rows with the target
     covariance (Sun, Feng & Saenko, AAAI 2016).
 
@@ -99,6 +100,11 @@ class CORAL(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
         afterwards, :math:`(X_s - \mu_s) A + \mu_t`, which also aligns the
         means (an extension, not in the paper).
 
+    source_handling : {"pool", "per_domain"}, default="pool"
+        With several source domains (positive ``sample_domain`` ids),
+        ``"pool"`` treats them as one source (the paper's method) and
+        ``"per_domain"`` re-colours each on its own to the target.
+
     Attributes
     ----------
     estimator_ : estimator
@@ -109,6 +115,12 @@ class CORAL(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
         ``reg="auto"``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
+    domain_adapters_ : dict of int to CORAL
+        With ``source_handling="per_domain"``: each source domain's fitted
+        adaptation (no estimator); its fitted attributes replace the ones
+        above, which are then absent.
+    source_domains_ : ndarray of int
+        The source domain ids of ``domain_adapters_``.
 
     Notes
     -----
@@ -140,10 +152,11 @@ class CORAL(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
 
     _requires_estimator = False
 
-    def __init__(self, estimator=None, *, reg=1.0, center=False):
+    def __init__(self, estimator=None, *, reg=1.0, center=False, source_handling="pool"):
         self.estimator = estimator
         self.reg = reg
         self.center = center
+        self.source_handling = source_handling
 
     def _check_adapter(self, data):
         reg = self.reg

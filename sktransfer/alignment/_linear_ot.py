@@ -6,6 +6,7 @@ import numpy as np
 from scipy import linalg
 from sklearn.base import OneToOneFeatureMixin
 
+from .._per_domain import PerSourceDomainMixin
 from .._validation import check_bool, check_number
 from ..base import AlignmentTransformerMixin, BaseAdapter, map_source_rows
 
@@ -35,7 +36,7 @@ def _bures_map(Cs, Ct):
     return (A + A.T) / 2.0
 
 
-class LinearOTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
+class LinearOTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, PerSourceDomainMixin, BaseAdapter):
     r"""Linear optimal transport mapping: move the source rows with the
     Monge map between the Gaussian fits of the source and target rows
     (Knott & Smith 1984; Flamary, Lounici & Ferrari 2019).
@@ -89,6 +90,11 @@ class LinearOTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapt
         :class:`ot.da.LinearTransport` with ``bias=False``), so that the
         mapped source rows have the target second moments.
 
+    source_handling : {"pool", "per_domain"}, default="pool"
+        With several source domains (positive ``sample_domain`` ids),
+        ``"pool"`` treats them as one source (the paper's method) and
+        ``"per_domain"`` maps each on its own to the target.
+
     Attributes
     ----------
     estimator_ : estimator
@@ -106,6 +112,12 @@ class LinearOTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapt
         :math:`\Sigma_s` and :math:`\Sigma_t` (formed on access).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
+    domain_adapters_ : dict of int to LinearOTMapping
+        With ``source_handling="per_domain"``: each source domain's fitted
+        adaptation (no estimator); its fitted attributes replace the ones
+        above, which are then absent.
+    source_domains_ : ndarray of int
+        The source domain ids of ``domain_adapters_``.
 
     Notes
     -----
@@ -161,10 +173,11 @@ class LinearOTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapt
 
     _requires_estimator = False
 
-    def __init__(self, estimator=None, *, reg=1e-6, bias=True):
+    def __init__(self, estimator=None, *, reg=1e-6, bias=True, source_handling="pool"):
         self.estimator = estimator
         self.reg = reg
         self.bias = bias
+        self.source_handling = source_handling
 
     def _check_adapter(self, data):
         owner = "LinearOTMapping"

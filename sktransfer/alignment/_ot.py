@@ -12,6 +12,7 @@ from sklearn.utils.fixes import parse_version
 from sklearn.utils.multiclass import type_of_target
 
 from .._kernels import available_memory_bytes
+from .._per_domain import PerSourceDomainMixin
 from .._validation import check_number, check_option
 from ..base import AlignmentTransformerMixin, BaseAdapter, map_source_rows
 
@@ -69,7 +70,7 @@ def _marginal_error(G, a, b):
     return float(max(rows, cols))
 
 
-class OTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
+class OTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, PerSourceDomainMixin, BaseAdapter):
     r"""Optimal transport mapping: move the source rows onto the target rows
     along an entropic, optionally class-regularised, transport plan (Courty,
     Flamary, Tuia & Rakotomamonjy, TPAMI 2017).
@@ -165,6 +166,11 @@ class OTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
         Sinkhorn's stopping threshold: the Euclidean norm of the deviation
         of the column masses from :math:`b` (POT's ``stopThr``).
 
+    source_handling : {"pool", "per_domain"}, default="pool"
+        With several source domains (positive ``sample_domain`` ids),
+        ``"pool"`` treats them as one source (the paper's method) and
+        ``"per_domain"`` transports each on its own to the target.
+
     Attributes
     ----------
     estimator_ : estimator
@@ -188,6 +194,12 @@ class OTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
         majorisation-minimisation has no other stopping rule), else 1.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
+    domain_adapters_ : dict of int to OTMapping
+        With ``source_handling="per_domain"``: each source domain's fitted
+        adaptation (no estimator); its fitted attributes replace the ones
+        above, which are then absent.
+    source_domains_ : ndarray of int
+        The source domain ids of ``domain_adapters_``.
 
     Notes
     -----
@@ -275,7 +287,8 @@ class OTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
     _requires_estimator = False
 
     def __init__(self, estimator=None, *, reg_e=1.0, reg_cl=0.1, norm="median",
-                 metric="sqeuclidean", max_iter=10, max_inner_iter=1000, tol=1e-8):
+                 metric="sqeuclidean", max_iter=10, max_inner_iter=1000, tol=1e-8,
+                 source_handling="pool"):
         self.estimator = estimator
         self.reg_e = reg_e
         self.reg_cl = reg_cl
@@ -284,6 +297,7 @@ class OTMapping(AlignmentTransformerMixin, OneToOneFeatureMixin, BaseAdapter):
         self.max_iter = max_iter
         self.max_inner_iter = max_inner_iter
         self.tol = tol
+        self.source_handling = source_handling
 
     # ------------------------------------------------------------- checks
     def _class_regularised(self):

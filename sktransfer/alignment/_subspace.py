@@ -7,6 +7,7 @@ from scipy import linalg
 from sklearn.base import ClassNamePrefixFeaturesOutMixin
 from sklearn.utils.extmath import svd_flip
 
+from .._per_domain import PerSourceDomainMixin
 from .._validation import check_bool, check_number
 from ..base import AlignmentTransformerMixin, BaseAdapter
 
@@ -40,7 +41,7 @@ def _principal_subspace(X, k):
 
 
 class SubspaceAlignment(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMixin,
-                        BaseAdapter):
+                        PerSourceDomainMixin, BaseAdapter):
     r"""Subspace Alignment: align the source principal subspace with the
     target one (Fernando, Habrard, Sebban & Tuytelaars, ICCV 2013).
 
@@ -87,6 +88,11 @@ class SubspaceAlignment(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMix
         projects the rows as they are, as the paper's Algorithm 1 writes it
         for data that its experiments have already normalised.
 
+    source_handling : {"pool", "per_domain"}, default="pool"
+        With several source domains (positive ``sample_domain`` ids),
+        ``"pool"`` treats them as one source (the paper's method) and
+        ``"per_domain"`` aligns each on its own to the target.
+
     Attributes
     ----------
     estimator_ : estimator
@@ -105,6 +111,12 @@ class SubspaceAlignment(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMix
         Mean of the source and of the target rows.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
+    domain_adapters_ : dict of int to SubspaceAlignment
+        With ``source_handling="per_domain"``: each source domain's fitted
+        adaptation (no estimator); its fitted attributes replace the ones
+        above, which are then absent.
+    source_domains_ : ndarray of int
+        The source domain ids of ``domain_adapters_``.
 
     Notes
     -----
@@ -169,10 +181,11 @@ class SubspaceAlignment(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMix
 
     _requires_estimator = False
 
-    def __init__(self, estimator=None, *, n_components=10, center=True):
+    def __init__(self, estimator=None, *, n_components=10, center=True, source_handling="pool"):
         self.estimator = estimator
         self.n_components = n_components
         self.center = center
+        self.source_handling = source_handling
 
     def _check_adapter(self, data):
         owner = "SubspaceAlignment"
@@ -221,4 +234,6 @@ class SubspaceAlignment(AlignmentTransformerMixin, ClassNamePrefixFeaturesOutMix
 
     @property
     def _n_features_out(self):
-        return self.alignment_.shape[1]
+        fitted = (next(iter(self.domain_adapters_.values()))
+                  if hasattr(self, "domain_adapters_") else self)
+        return fitted.alignment_.shape[1]

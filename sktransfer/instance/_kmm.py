@@ -20,6 +20,7 @@ from .._kernels import (
     validate_approximation,
     validate_kernel_params,
 )
+from .._per_domain import PerSourceDomainMixin
 from .._validation import check_dict, check_number
 from ..base import BaseAdapter
 from ._qp import solve_box_slab_qp
@@ -109,7 +110,7 @@ def _smoothing_gamma(Xs, weights, rng):
     return base * 2.0**best_k
 
 
-class KMM(BaseAdapter):
+class KMM(PerSourceDomainMixin, BaseAdapter):
     r"""Kernel Mean Matching: reweight the source rows so that their kernel
     mean matches the target's (Huang, Smola, Gretton, Borgwardt & Schoelkopf,
     NIPS 2006).
@@ -193,6 +194,11 @@ class KMM(BaseAdapter):
         Seeds the low-rank feature map and the subsample on which the
         bandwidth of :meth:`compute_weights` is chosen.
 
+    source_handling : {"pool", "per_domain"}, default="pool"
+        With several source domains (positive ``sample_domain`` ids),
+        ``"pool"`` treats them as one source (the paper's method) and
+        ``"per_domain"`` reweights each on its own to the target.
+
     Attributes
     ----------
     weights_ : ndarray of shape (n_source_rows,)
@@ -219,6 +225,13 @@ class KMM(BaseAdapter):
         The fitted clone of ``estimator``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
+    domain_adapters_ : dict of int to KMM
+        With ``source_handling="per_domain"``: each source domain's fitted
+        adaptation (no estimator). ``weights_`` and ``source_index_`` then
+        gather every domain's weights; the other fitted attributes above
+        are those of ``domain_adapters_`` only.
+    source_domains_ : ndarray of int
+        The source domain ids of ``domain_adapters_``.
 
     Notes
     -----
@@ -356,6 +369,7 @@ class KMM(BaseAdapter):
 
     _requires_estimator = True
     _accept_sparse = True
+    _adapts_rows = False  # source_handling='per_domain': weights only
 
     def __init__(
         self,
@@ -373,6 +387,7 @@ class KMM(BaseAdapter):
         approximation=None,
         n_components=500,
         random_state=None,
+        source_handling="pool",
     ):
         self.estimator = estimator
         self.kernel = kernel
@@ -387,6 +402,7 @@ class KMM(BaseAdapter):
         self.approximation = approximation
         self.n_components = n_components
         self.random_state = random_state
+        self.source_handling = source_handling
 
     # ------------------------------------------------------------ checks
     def _eps(self, n_source):
@@ -473,6 +489,19 @@ class KMM(BaseAdapter):
             phi_t_sum += phi.transform(Xt[rows]).sum(axis=0)
         return _low_rank_matvec(Phi_s), Phi_s @ phi_t_sum, None
 
+    def _check_per_domain_estimator(self):
+        self._require_sample_weight()
+
+    def _merge_domain_fits(self, parts):
+        # source_handling="per_domain": every source row's weight, from its
+        # own domain's fit, in the row order of the fit data
+        index = np.concatenate([rows[sub.source_index_] for rows, sub in parts])
+        weights = np.concatenate([sub.weights_ for _, sub in parts])
+        order = np.argsort(index, kind="stable")
+        self.source_index_, self.weights_ = index[order], weights[order]
+        for name in ("objective_", "gamma_", "X_source_", "smoothing_gamma_"):
+            self.__dict__.pop(name, None)
+
     def _training_weights(self, data):
         weights = np.ones(data.X.shape[0])
         weights[self.source_index_] = self.weights_
@@ -493,6 +522,12 @@ class KMM(BaseAdapter):
             Values in ``[min(weights_), max(weights_)]``.
         """
         check_is_fitted(self)
+        if hasattr(self, "domain_adapters_"):
+            raise ValueError(
+                "KMM.compute_weights smooths the weights of one source; this KMM "
+                "was fitted with source_handling='per_domain': use "
+                "domain_adapters_[k].compute_weights(X) for source domain k."
+            )
         X = self._check_X(X)
         out = np.empty(X.shape[0])
         for rows in row_chunks(X.shape[0], self.X_source_.shape[0]):
