@@ -50,7 +50,6 @@ method), ``few_labels_track.md`` and ``img/few_labels_<family>.png``.
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from pathlib import Path
@@ -242,20 +241,11 @@ def run_track(data_home, out_dir, *, families=REAL, seeds=(0, 1, 2), tasks=None,
 
 
 def write_csv(rows, path):
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    report.write_csv(rows, path, fields=FIELDS)
 
 
 def read_csv(path):
-    out = []
-    for r in csv.DictReader(open(path)):
-        for key in ("score", "cv_score", "fit_s", "fraction"):
-            r[key] = float(r[key]) if r.get(key) not in (None, "") else None
-        r["n_labelled"], r["seed"] = int(r["n_labelled"]), int(r["seed"])
-        out.append(r)
-    return out
+    return report.read_csv(path)
 
 
 # --------------------------------------------------------------- report
@@ -446,6 +436,7 @@ def write_page(rows, out_dir, command, seconds, runs=None):
     """The results page; ``runs`` (text) says which runs an assembled page's
     CSVs came from, in place of the one command and its time."""
     out_dir = Path(out_dir)
+    (out_dir / "img").mkdir(parents=True, exist_ok=True)
     paths = plot(rows, out_dir)
     produced = (f"Produced by `{command}` in {seconds / 60:.1f} min" if runs is None
                 else f"Assembled by `{command}` from {runs}")

@@ -20,8 +20,8 @@ SCALING_FIELDS = ("case", "n", "fit_s", "peak_mib", "acc", "error")
 
 
 _FLOATS = ("score", "source_val", "fit_s", "peak_mib", "acc",
-           "accuracy", "published", "source_only", "seconds")
-_INTS = ("seed", "n_candidates", "n_source", "n_target", "n")
+           "accuracy", "published", "source_only", "seconds", "cv_score", "fraction")
+_INTS = ("seed", "n_candidates", "n_source", "n_target", "n", "n_labelled")
 
 
 def read_csv(path):

@@ -160,6 +160,41 @@ def real_tasks():
     return tasks
 
 
+#: the domains of the leave-one-domain-out tasks of the multi-source track
+MULTI_SOURCE = {
+    "heart": ("cleveland", "hungary", "switzerland", "va"),
+    "office": ("amazon", "webcam", "dslr", "caltech"),
+    "amazon": ("books", "dvd", "elec", "kitchen"),
+}
+_LOADERS = {
+    "heart": lambda home: fetch_heart_disease(data_home=home),
+    "office": lambda home: fetch_office_caltech10(data_home=home, preprocessing="published"),
+    "amazon": lambda home: fetch_amazon_reviews(data_home=home),
+}
+
+
+def multi_source_tasks(families=tuple(MULTI_SOURCE)):
+    """Leave one domain out: each domain of a family the target, the others
+    its source domains, kept apart (ids 1, 2, 3 in the order of
+    ``MULTI_SOURCE``)."""
+    tasks = []
+    for family in families:
+        domains = MULTI_SOURCE[family]
+        for target in domains:
+            sources = [d for d in domains if d != target]
+
+            def draw(data_home, seed, family=family, sources=sources, target=target):
+                data = _CACHE.get((family, "classification", str(data_home)),
+                                  lambda: _LOADERS[family](data_home))
+                split = make_domain_split(data, sources, target, task="classification",
+                                          separate_sources=True)
+                return problem_from_split(split, seed, "classification")
+
+            tasks.append(Task(f"{family} ->{target}", family, "classification", draw,
+                              note="sources: " + ", ".join(sources)))
+    return tasks
+
+
 def _synthetic_task(name, make, kind, **params):
     def draw(data_home, seed):
         bunch = make(task=kind, random_state=seed, **params)

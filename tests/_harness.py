@@ -24,6 +24,7 @@ from sktransfer import (
     SparseHeterogeneousMapping,
     SubspaceAlignment,
 )
+from sktransfer.multisource import MultiSourceAdapter
 from sktransfer.parameter import (
     FeatureAugmenter,
     RegularTransferClassifier,
@@ -42,9 +43,11 @@ def alternating_domains(n_samples, n_sources=1):
 
 
 def _checked_domains(estimator, X):
-    # an adapter with one adaptation per source domain is checked with two
+    # an adapter with one adaptation per source domain, or a multi-source
+    # estimator (``_checked_sources``), is checked with two source domains
     per_domain = getattr(estimator, "source_handling", "pool") == "per_domain"
-    return alternating_domains(_num_samples(X), 2 if per_domain else 1)
+    n_sources = getattr(estimator, "_checked_sources", 2 if per_domain else 1)
+    return alternating_domains(_num_samples(X), n_sources)
 
 
 class _SuppliesDomains:
@@ -150,3 +153,7 @@ CLASSES_REASON = {
         "so those rows are (correctly) not trained on"
     ),
 }
+
+
+class CheckedMultiSourceAdapter(_SuppliesDomains, MultiSourceAdapter):
+    _checked_sources = 2

@@ -90,7 +90,7 @@ def _infer_task(y, task):
     return task
 
 
-def make_domain_split(dataset, source, target, *, task=None):
+def make_domain_split(dataset, source, target, *, task=None, separate_sources=False):
     """Source -> target adaptation problem from a multi-domain data set.
 
     Selects the rows of the ``source`` and ``target`` domains, stacks them
@@ -116,6 +116,11 @@ def make_domain_split(dataset, source, target, *, task=None):
         How target labels are masked: ``-1`` for classification, ``NaN`` for
         regression. ``None``: regression when ``y`` has a float dtype,
         classification otherwise.
+    separate_sources : bool, default=False
+        With several source domains: ``False`` merges them into one source
+        (id ``+1``); ``True`` keeps them apart, ids ``1, 2, ...`` in the
+        order they are named, for the multi-source estimators and the
+        adapters' ``source_handling="per_domain"``.
 
     Returns
     -------
@@ -127,7 +132,8 @@ def make_domain_split(dataset, source, target, *, task=None):
             Training labels: source labels as given, every target label
             masked.
         sample_domain : ndarray of int64
-            ``+1`` on source rows, ``-1`` on target rows.
+            ``+1`` on source rows (``1, 2, ...`` per source domain with
+            ``separate_sources=True``), ``-1`` on target rows.
         y_target_true : ndarray of shape (n_target,)
             True labels of the target rows, for evaluation.
         target_index : ndarray of int64 of shape (n_target,)
@@ -182,6 +188,12 @@ def make_domain_split(dataset, source, target, *, task=None):
             "reserves for masked labels; recode the classes first."
         )
     new_domain = make_sample_domain(len(source_rows), len(target_rows))
+    if not isinstance(separate_sources, (bool, np.bool_)):
+        raise ValueError(f"separate_sources must be True or False, got {separate_sources!r}.")
+    if separate_sources:
+        new_domain[:len(source_rows)] = np.concatenate(
+            [np.full(np.count_nonzero(sample_domain == d), i + 1, dtype=np.int64)
+             for i, d in enumerate(source_ids)])
 
     def names(id_list):
         if domain_names is None:

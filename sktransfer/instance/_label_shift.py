@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from .._validation import check_number, check_option
 from ..base import BaseAdapter
 
-__all__ = ["LabelShiftClassifier", "bbse_class_ratio"]
+__all__ = ["LabelShiftClassifier", "bbse_class_ratio", "em_priors"]
 
 _EPS = 1e-12
 
@@ -41,6 +41,30 @@ def bbse_class_ratio(pred_source, y_source, pred_target, classes):
         return None
     w = np.clip(np.linalg.solve(C, mu), 0.0, None)
     return w if np.any(w > 0) else None
+
+
+def em_priors(P, p_s, *, max_iter=1000, tol=1e-6):
+    r"""Class proportions of the rows of ``P`` by expectation-maximisation
+    (Saerens, Latinne & Decaestecker 2002).
+
+    ``P`` holds posteriors :math:`p_s(y|x_i)` under the priors ``p_s``;
+    from :math:`q^{(0)} = p_s`, repeat
+    :math:`\hat p^{(k)}(y|x_i) \propto (q^{(k)}_y / p_s(y))\, p_s(y|x_i)`,
+    :math:`q^{(k+1)}_y = \frac{1}{n} \sum_i \hat p^{(k)}(y|x_i)` until no
+    proportion moves by ``tol`` or more. Returns ``(q, n_iter)``.
+    """
+    p_s = np.asarray(p_s, dtype=np.float64)
+    q = p_s.copy()
+    it = 0
+    for it in range(1, max_iter + 1):
+        R = P * (q / p_s)
+        R /= np.maximum(R.sum(axis=1, keepdims=True), _EPS)
+        q_new = R.mean(axis=0)
+        done = np.max(np.abs(q_new - q)) < tol
+        q = q_new
+        if done:
+            break
+    return q, it
 
 
 def _never(self):
@@ -199,16 +223,7 @@ class LabelShiftClassifier(BaseAdapter):
         return data, X_adapted
 
     def _em(self, P, p_s):
-        q = p_s.copy()
-        for it in range(1, self.max_iter + 1):
-            R = P * (q / p_s)
-            R /= np.maximum(R.sum(axis=1, keepdims=True), _EPS)
-            q_new = R.mean(axis=0)
-            done = np.max(np.abs(q_new - q)) < self.tol
-            q = q_new
-            if done:
-                break
-        return q, it
+        return em_priors(P, p_s, max_iter=self.max_iter, tol=self.tol)
 
     def _bbse(self, Xs, ys, classes, P_t, p_s):
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)

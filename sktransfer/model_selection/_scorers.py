@@ -84,6 +84,29 @@ def domain_call(estimator, method, X, sample_domain):
     return func(Xp)
 
 
+def domain_fit(estimator, X, y, sample_domain, *, task, **fit_params):
+    """Fit ``estimator`` under the contract: ``sample_domain`` goes to the
+    estimator (or a pipeline's last step) when it takes one (an adapter of
+    this package); any other estimator is fitted on the labelled rows
+    only. ``fit_params`` (one entry per row, such as ``sample_weight``) are
+    sliced alike; with metadata routing enabled they are passed by name, to
+    be routed as the steps request. Returns the fitted estimator."""
+    _, final = _split_final(estimator)
+    if _takes_sample_domain(final.fit):
+        if isinstance(estimator, Pipeline) and not _routing_enabled():
+            name = estimator.steps[-1][0]
+            fit_params = {f"{name}__{k}": v for k, v in fit_params.items()}
+            return estimator.fit(X, y, **{f"{name}__sample_domain": sample_domain},
+                                 **fit_params)
+        return estimator.fit(X, y, sample_domain=sample_domain, **fit_params)
+    keep = labelled_mask(y, task=task)
+    fit_params = {k: np.asarray(v)[keep] for k, v in fit_params.items()}
+    if isinstance(estimator, Pipeline) and not _routing_enabled():
+        name = estimator.steps[-1][0]
+        fit_params = {f"{name}__{k}": v for k, v in fit_params.items()}
+    return estimator.fit(X[keep], np.asarray(y)[keep], **fit_params)
+
+
 def embedded_features(estimator, X, sample_domain):
     """The features the final estimator is trained on: the adapter's
     ``transform`` (its embedding) when it has one, else the rows after the

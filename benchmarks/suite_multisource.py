@@ -1,0 +1,241 @@
+"""The multi-source track: several source domains, leave one domain out.
+
+Each domain of heart disease (4 hospitals), Office-Caltech10 and Amazon
+reviews (4 domains each) is the target in turn, the other three its source
+domains, kept apart (``make_domain_split(..., separate_sources=True)``).
+As in the suite, half of the target rows (drawn with the seed) are scored;
+every method sees all target rows unlabelled. The base estimator is the
+suite's (logistic regression, ``C`` by cross-validation on the pooled
+source rows), and every method uses it:
+
+* ``pooled``: the base on all source rows (source-only, the sources pooled);
+* ``single:<domain>``: the base on one source domain's rows alone (its own
+  ``C`` by cross-validation on them);
+* ``best_single``: the single source chosen **without target labels**, the
+  one with the largest estimated mixture weight (the share of the target
+  it explains, ``MultiSourceAdapter``'s EM); ``oracle_single`` is the best
+  single source chosen with the scored labels, for reference only;
+* ``coral`` / ``coral_per_domain``: ``CORAL(base)`` with the sources pooled
+  / each re-coloured to the target on its own (``source_handling``);
+* ``linear_ot`` / ``linear_ot_per_domain``: ``LinearOTMapping(base)``, the
+  same two ways;
+* ``kmm`` / ``kmm_per_domain`` (heart only: KMM's n^2 kernel and solve are
+  slow on the 4000-6000 source rows of office and amazon);
+* ``ms_weighted``: ``MultiSourceAdapter(base, combine="weighted")``, the
+  source rows weighted by their domain's mixture weight;
+* ``ms_distribution``: ``MultiSourceAdapter(base)``, the distribution-
+  weighted combination of the three per-source models;
+* ``ms_distribution_uniform``: the same with equal domain weights (what the
+  estimated weights add);
+* ``ms_coral``: ``MultiSourceAdapter(CORAL(base))``, per-source CORAL
+  models combined.
+
+    python benchmarks/suite.py --families multi_source --seeds 3
+    python benchmarks/suite_multisource.py --families heart --seeds 1
+
+Writes ``suite_multisource.csv`` (one row per task x seed x method) and
+``suite_multisource.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import clone
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import suite_report as report  # noqa: E402
+from suite_methods import choose_base, choose_regularised  # noqa: E402
+from suite_run import score  # noqa: E402
+from suite_tasks import MULTI_SOURCE, multi_source_tasks, task_parser  # noqa: E402
+
+BASELINES = ("pooled", "best_single")
+#: the multi-source methods, each compared with both baselines
+VARIANTS = ("coral_per_domain", "linear_ot_per_domain", "kmm_per_domain", "ms_weighted",
+            "ms_distribution", "ms_distribution_uniform", "ms_coral")
+METHODS = ("pooled", "coral", "linear_ot", "kmm", *VARIANTS)
+FIELDS = ("task", "family", "seed", "method", "score", "fit_s", "detail", "status")
+
+
+def build(method, base):
+    from sktransfer import KMM, CORAL, LinearOTMapping
+    from sktransfer.multisource import MultiSourceAdapter
+
+    per = {"source_handling": "per_domain"}
+    table = {
+        "coral": lambda: CORAL(clone(base)),
+        "coral_per_domain": lambda: CORAL(clone(base), **per),
+        "linear_ot": lambda: LinearOTMapping(clone(base)),
+        "linear_ot_per_domain": lambda: LinearOTMapping(clone(base), **per),
+        "kmm": lambda: KMM(clone(base)),
+        "kmm_per_domain": lambda: KMM(clone(base), **per),
+        "ms_weighted": lambda: MultiSourceAdapter(clone(base), combine="weighted"),
+        "ms_distribution": lambda: MultiSourceAdapter(clone(base)),
+        "ms_distribution_uniform": lambda: MultiSourceAdapter(clone(base),
+                                                              weights="uniform"),
+        "ms_coral": lambda: MultiSourceAdapter(CORAL(clone(base))),
+    }
+    return table[method]()
+
+
+def run_task(task, problem, seed, methods, log=print):
+    """Rows of one task and seed: every method, the single sources and
+    the two choices among them."""
+    from sktransfer.multisource import MultiSourceAdapter
+
+    X, y, sd = problem.X, problem.y, problem.sample_domain
+    Xe = X[problem.eval_index]
+    names = [d for d in MULTI_SOURCE[task.family] if d != task.name.split("->")[1]]
+    common = dict(task=task.name, family=task.family, seed=seed)
+    rows = []
+
+    def record(method, fit_predict, detail=""):
+        t0 = time.perf_counter()
+        try:
+            value = score("classification", problem.y_eval, fit_predict())
+            status = "ok"
+        except Exception as exc:  # noqa: BLE001 - a failed method is a reported cell
+            value, status = None, f"error: {type(exc).__name__}: {exc}"[:300]
+        rows.append({**common, "method": method, "score": value, "detail": detail,
+                     "fit_s": time.perf_counter() - t0, "status": status})
+
+    base, _ = choose_base(problem)
+    src = problem.source_index
+    for k, name in enumerate(names, start=1):
+        rows_k = np.flatnonzero(sd == k)
+        record(f"single:{name}", lambda rows_k=rows_k: choose_regularised(
+            X[rows_k], y[rows_k])[0].fit(X[rows_k], y[rows_k]).predict(Xe))
+    # the label-free choice of one source: the largest mixture weight
+    weights = MultiSourceAdapter(clone(base)).fit(X, y, sample_domain=sd).mixture_weights_
+    best = names[int(np.argmax(weights))]
+    detail = " ".join(f"{n}={w:.2f}" for n, w in zip(names, weights))
+    single = {r["method"]: r["score"] for r in rows}
+    rows.append({**common, "method": "best_single", "score": single[f"single:{best}"],
+                 "detail": f"{best} ({detail})", "fit_s": None, "status": "ok"})
+    oracle = max((s, m) for m, s in single.items() if s is not None)
+    rows.append({**common, "method": "oracle_single", "score": oracle[0],
+                 "detail": oracle[1].split(":", 1)[1], "fit_s": None, "status": "ok"})
+    for method in methods:
+        if method.startswith("kmm") and task.family != "heart":
+            continue
+        if method == "pooled":
+            record(method, lambda: clone(base).fit(X[src], y[src]).predict(Xe))
+        else:
+            record(method, lambda method=method: build(method, base).fit(
+                X, y, sample_domain=sd).predict(Xe))
+    log(f"[{task.name} seed={seed}] " + " ".join(
+        f"{r['method']}={r['score']:.1f}" for r in rows if r["score"] is not None)
+        + f" | weights {detail}")
+    return rows
+
+
+def run_track(data_home, out_dir, *, families=tuple(MULTI_SOURCE), seeds=(0, 1, 2),
+              tasks=None, methods=METHODS, log=print):
+    from suite_tasks import has_real_data
+
+    chosen = [t for t in multi_source_tasks([f for f in families
+                                             if has_real_data(f, data_home)])
+              if not tasks or any(part in t.name for part in tasks)]
+    for family in families:
+        if not has_real_data(family, data_home):
+            log(f"no {family} data in {data_home}: its tasks are skipped")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for task in chosen:
+        for seed in seeds:
+            rows += run_task(task, task.draw(data_home, seed), seed, methods, log)
+            write_csv(rows, out_dir / "suite_multisource.csv")
+    return rows
+
+
+def write_csv(rows, path):
+    report.write_csv(rows, path, fields=FIELDS)
+
+
+def read_csv(path):
+    return report.read_csv(path)
+
+
+def means(rows):
+    """``{task: {method: mean score over seeds}}`` and each task's family."""
+    acc, family = {}, {}
+    for r in rows:
+        if r["score"] is None:
+            continue
+        method = "single" if r["method"].startswith("single:") else r["method"]
+        if method == "single":
+            continue
+        acc.setdefault(r["task"], {}).setdefault(method, []).append(r["score"])
+        family[r["task"]] = r["family"]
+    return {t: {m: float(np.mean(v)) for m, v in ms.items()} for t, ms in acc.items()}, family
+
+
+def summary(rows):
+    """Lines: the task table and each variant against both baselines."""
+    table, family = means(rows)
+    methods = [m for m in ("oracle_single", *BASELINES, *METHODS[1:])
+               if any(m in ms for ms in table.values())]
+    methods = list(dict.fromkeys(methods))
+    lines = ["| task | " + " | ".join(methods) + " |",
+             "|---|" + "---:|" * len(methods)]
+    for task, ms in table.items():
+        lines.append(f"| {task} | " + " | ".join(
+            f"{ms[m]:.1f}" if m in ms else "" for m in methods) + " |")
+    lines += ["", "Each multi-source variant against the pooled sources and against the "
+              "best single source chosen without target labels (tasks where it beats "
+              "both, mean over seeds; criterion: two thirds):", "",
+              "| variant | beats both | mean vs pooled | mean vs best single | worst vs "
+              "the better of the two |", "|---|---:|---:|---:|---:|"]
+    for m in methods:
+        if m not in VARIANTS:
+            continue
+        cells = [(ms[m] - ms["pooled"], ms[m] - ms["best_single"])
+                 for ms in table.values() if m in ms]
+        if not cells:
+            continue
+        g = np.array(cells)
+        both = int(np.sum((g[:, 0] > 0) & (g[:, 1] > 0)))
+        lines.append(f"| {m} | {both} of {len(g)} | {g[:, 0].mean():+.2f} | "
+                     f"{g[:, 1].mean():+.2f} | {g.min(axis=1).min():+.1f} |")
+    lines += ["", "The mixture weights (the label-free choice of `best_single` is the "
+              "largest), per task and seed:", ""]
+    for r in rows:
+        if r["method"] == "best_single":
+            lines.append(f"* {r['task']} seed {r['seed']}: {r['detail']}")
+    return lines
+
+
+def write_page(rows, out_dir, command, seconds):
+    out_dir = Path(out_dir)
+    text = ["# The multi-source track\n",
+            f"Produced by `{command}` in {seconds / 60:.1f} min on {report.machine()}. "
+            "CSV: `suite_multisource.csv`.\n",
+            "## Protocol\n", "\n\n".join(__doc__.split("\n\n")[1:4]) + "\n",
+            "Scores: target accuracy in % on the scored target rows, mean over seeds.\n",
+            "## Results\n", *summary(rows), ""]
+    (out_dir / "suite_multisource.md").write_text("\n".join(text))
+    return out_dir / "suite_multisource.md"
+
+
+def main(argv=None):
+    p = task_parser(__doc__, MULTI_SOURCE)
+    p.add_argument("--methods", nargs="+", default=list(METHODS))
+    args = p.parse_args(argv)
+    command = "python benchmarks/suite_multisource.py " + " ".join(
+        sys.argv[1:] if argv is None else argv)
+    start = time.perf_counter()
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    rows = run_track(args.data_home, args.out_dir, families=args.families, seeds=seeds,
+                     tasks=args.tasks, methods=args.methods,
+                     log=lambda m: print(m, flush=True))
+    write_page(rows, args.out_dir, command.strip(), time.perf_counter() - start)
+
+
+if __name__ == "__main__":
+    main()

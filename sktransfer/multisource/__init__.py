@@ -1,0 +1,13 @@
+"""Several source domains, and transfer through intermediate domains.
+
+:class:`MultiSourceAdapter` weights the source domains by the share of the
+target each explains (a domain classifier and EM) and combines per-source
+models (Mansour, Mohri & Rostamizadeh 2009) or weights one model's rows.
+The adapters that move source rows onto the target also align each source
+domain on its own: ``source_handling="per_domain"`` (CORAL,
+SubspaceAlignment, LinearOTMapping, OTMapping, KMM).
+"""
+
+from ._mixture import MultiSourceAdapter
+
+__all__ = ["MultiSourceAdapter"]
