@@ -27,7 +27,7 @@ Writes ``suite_results.md`` (the results page), ``suite_results.csv``,
 ``suite_scaling.csv`` and the plots (``img/``) into ``--out-dir``
 (default ``docs/``; ``build/benchmark-quick/`` for ``--quick``).
 
-Three tracks have their own tasks, methods and protocol and run when
+Four tracks have their own tasks, methods and protocol and run when
 ``--families`` includes them, which the full run does and ``--quick`` does
 not: ``heterogeneous`` (``suite_heterogeneous``: source and target with
 different features; writes ``suite_heterogeneous.md`` and ``.csv``) and
@@ -35,7 +35,11 @@ different features; writes ``suite_heterogeneous.md`` and ``.csv``) and
 ``suite_online.md``, ``.csv`` and ``img/online_*.png``) and ``few_labels``
 (``suite_few_labels``: 1%, 5% and 10% of the target labelled, parameter
 transfer and fine-tuning against source-only, target-only and pooled;
-writes ``few_labels_track.md``, ``.csv`` and ``img/few_labels_*.png``).
+writes ``few_labels_track.md``, ``.csv`` and ``img/few_labels_*.png``) and
+``multi_source`` (``suite_multisource``: leave one domain out with the
+other domains as separate sources, and gradual self-training through
+planted intermediate rotations; writes ``suite_multisource.md``,
+``suite_multisource.csv`` and ``suite_gradual.csv``).
 """
 
 from __future__ import annotations
@@ -64,8 +68,10 @@ HETEROGENEOUS = "heterogeneous"
 ONLINE = "online"
 #: the track of ``suite_few_labels`` (a few target labels)
 FEW_LABELS = "few_labels"
+#: the track of ``suite_multisource`` (several sources, intermediate domains)
+MULTI_SOURCE = "multi_source"
 #: the tracks with their own tasks, methods and protocol
-TRACKS = (HETEROGENEOUS, ONLINE, FEW_LABELS)
+TRACKS = (HETEROGENEOUS, ONLINE, FEW_LABELS, MULTI_SOURCE)
 
 ROOT = HERE.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -301,9 +307,9 @@ def main(argv=None):
     p.add_argument("--families", nargs="+", choices=FAMILIES + TRACKS,
                    default=None,
                    help="default: every family and both tracks (--quick: synthetic, wine, "
-                        "heart); the heterogeneous, online and few_labels tracks take --seeds "
-                        "(per task; few_labels --tasks too) and ignore the other "
-                        "selections")
+                        "heart); the heterogeneous, online, few_labels and multi_source tracks "
+                        "take --seeds (per task; few_labels and multi_source --tasks "
+                        "too) and ignore the other selections")
     p.add_argument("--tasks", nargs="+", default=None,
                    help="keep the tasks whose name contains one of these strings")
     p.add_argument("--methods", nargs="+", default=None,
@@ -366,6 +372,18 @@ def main(argv=None):
             tasks=args.tasks, log=log)
         suite_few_labels.write_page(track, out_dir, command.strip(),
                                     time.perf_counter() - start)
+    if MULTI_SOURCE in families:
+        import suite_multisource
+
+        start = time.perf_counter()
+        gradual = suite_multisource.run_gradual(range(5), log=log)
+        suite_multisource.write_csv(gradual, out_dir / "suite_gradual.csv")
+        track = suite_multisource.run_track(
+            args.data_home, out_dir, seeds=list(range(args.first_seed, args.first_seed
+                                                      + (args.seeds or 3))),
+            tasks=args.tasks, log=log)
+        suite_multisource.write_page(track, gradual, out_dir, command.strip(),
+                                     time.perf_counter() - start)
     return rows
 
 

@@ -30,11 +30,22 @@ source rows), and every method uses it:
 * ``ms_coral``: ``MultiSourceAdapter(CORAL(base))``, per-source CORAL
   models combined.
 
+The gradual part: two moons rotated in steps of 15 degrees
+(``make_rotating_moons``: a labelled source at 0 degrees, unlabelled
+intermediate domains, the target last at 30, 45, 60 or 90 degrees), 200
+rows a domain, 5 seeds; the base is an RBF Nystroem map (100 components,
+gamma 2) and logistic regression. ``source_only``, direct adaptation to
+the last domain (``direct_self_training``: one self-training step from the
+source to the target, the intermediate domains unused; ``coral_direct``,
+``ot_direct``: ``CORAL`` and ``OTMapping`` between the source and the
+target), ``gradual``: ``GradualSelfTraining`` through every intermediate
+domain, and ``target_oracle`` (the base trained on the target's labels).
+
     python benchmarks/suite.py --families multi_source --seeds 3
     python benchmarks/suite_multisource.py --families heart --seeds 1
 
-Writes ``suite_multisource.csv`` (one row per task x seed x method) and
-``suite_multisource.md``.
+Writes ``suite_multisource.csv`` (one row per task x seed x method),
+``suite_gradual.csv`` and ``suite_multisource.md``.
 """
 
 from __future__ import annotations
@@ -154,6 +165,84 @@ def run_track(data_home, out_dir, *, families=tuple(MULTI_SOURCE), seeds=(0, 1, 
     return rows
 
 
+#: the last rotation of each gradual task; domains every GRADUAL_STEP degrees
+GRADUAL_LAST = (30, 45, 60, 90)
+GRADUAL_STEP = 15
+GRADUAL_METHODS = ("source_only", "direct_self_training", "coral_direct", "ot_direct",
+                   "gradual", "target_oracle")
+
+
+def gradual_base():
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(Nystroem(gamma=2.0, n_components=100, random_state=0),
+                         LogisticRegression(max_iter=2000))
+
+
+def run_gradual(seeds=range(5), last_angles=GRADUAL_LAST, log=print):
+    """Rows of the planted-intermediate track: every last rotation, seed
+    and method (target accuracy in %)."""
+    from sktransfer import CORAL, OTMapping
+    from sktransfer.datasets import make_rotating_moons
+    from sktransfer.multisource import GradualSelfTraining
+
+    rows = []
+    for last in last_angles:
+        angles = np.arange(0, last + 1, GRADUAL_STEP)
+        for seed in seeds:
+            d = make_rotating_moons(n_per_domain=200, angles=angles, random_state=seed)
+            sd, t = d.sample_domain, d.sample_domain == -1
+            pair = (sd > 0) | t               # the source and the target alone
+            fits = {
+                "source_only": lambda: gradual_base().fit(d.X[sd > 0], d.y[sd > 0]),
+                "direct_self_training": lambda: GradualSelfTraining(
+                    gradual_base(), path=[-1]).fit(d.X[pair], d.y[pair],
+                                                   sample_domain=sd[pair]),
+                "coral_direct": lambda: CORAL(gradual_base(), center=True).fit(
+                    d.X[pair], d.y[pair], sample_domain=sd[pair]),
+                "ot_direct": lambda: OTMapping(gradual_base()).fit(
+                    d.X[pair], d.y[pair], sample_domain=sd[pair]),
+                "gradual": lambda: GradualSelfTraining(gradual_base()).fit(
+                    d.X, d.y, sample_domain=sd),
+                "target_oracle": lambda: gradual_base().fit(d.X[t], d.y_true[t]),
+            }
+            for method in GRADUAL_METHODS:
+                t0 = time.perf_counter()
+                try:
+                    pred = fits[method]().predict(d.X[t])
+                    value, status = score("classification", d.y_true[t], pred), "ok"
+                except ValueError as exc:   # e.g. self-training collapsed to one class
+                    value, status = None, f"error: {exc}"[:300]
+                rows.append(dict(task=f"moons 0->{last}deg ({len(angles) - 2} between)",
+                                 family="gradual", seed=seed, method=method, score=value,
+                                 fit_s=time.perf_counter() - t0, detail="", status=status))
+        done = [r for r in rows if r["task"].startswith(f"moons 0->{last}deg")
+                and r["score"] is not None]
+        log(f"[gradual 0->{last}] " + " ".join(
+            f"{m}={np.mean([r['score'] for r in done if r['method'] == m]):.1f}"
+            for m in GRADUAL_METHODS if any(r["method"] == m for r in done)))
+    return rows
+
+
+def gradual_summary(rows):
+    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    lines = ["| task | " + " | ".join(GRADUAL_METHODS) + " | gradual - best direct |",
+             "|---|" + "---:|" * (len(GRADUAL_METHODS) + 1)]
+    for task in tasks:
+        ms = {m: [r["score"] for r in rows if r["task"] == task and r["method"] == m]
+              for m in GRADUAL_METHODS}
+        mean = {m: np.mean([v for v in vs if v is not None]) if any(
+            v is not None for v in vs) else np.nan for m, vs in ms.items()}
+        failed = {m: sum(v is None for v in vs) for m, vs in ms.items()}
+        direct = max(mean[m] for m in ("direct_self_training", "coral_direct", "ot_direct"))
+        lines.append(f"| {task} | " + " | ".join(
+            f"{mean[m]:.1f}" + (f" ({failed[m]} failed)" if failed[m] else "")
+            for m in GRADUAL_METHODS) + f" | {mean['gradual'] - direct:+.1f} |")
+    return lines
+
+
 def write_csv(rows, path):
     report.write_csv(rows, path, fields=FIELDS)
 
@@ -211,14 +300,18 @@ def summary(rows):
     return lines
 
 
-def write_page(rows, out_dir, command, seconds):
+def write_page(rows, gradual_rows, out_dir, command, seconds):
     out_dir = Path(out_dir)
     text = ["# The multi-source track\n",
             f"Produced by `{command}` in {seconds / 60:.1f} min on {report.machine()}. "
-            "CSV: `suite_multisource.csv`.\n",
-            "## Protocol\n", "\n\n".join(__doc__.split("\n\n")[1:4]) + "\n",
+            "CSV: `suite_multisource.csv`, `suite_gradual.csv`.\n",
+            "## Protocol\n", "\n\n".join(__doc__.split("\n\n")[1:5]) + "\n",
             "Scores: target accuracy in % on the scored target rows, mean over seeds.\n",
-            "## Results\n", *summary(rows), ""]
+            "## Several source domains, leave one domain out\n", *summary(rows), "",
+            "## Through intermediate domains (planted rotations)\n",
+            "Target accuracy in %, mean over seeds; the last column is gradual "
+            "self-training against the best of the three direct adaptations.\n",
+            *gradual_summary(gradual_rows), ""]
     (out_dir / "suite_multisource.md").write_text("\n".join(text))
     return out_dir / "suite_multisource.md"
 
@@ -226,15 +319,24 @@ def write_page(rows, out_dir, command, seconds):
 def main(argv=None):
     p = task_parser(__doc__, MULTI_SOURCE)
     p.add_argument("--methods", nargs="+", default=list(METHODS))
+    p.add_argument("--gradual-seeds", type=int, default=5)
+    p.add_argument("--from-csv", action="store_true",
+                   help="write the page from the CSVs in --out-dir (no fit)")
     args = p.parse_args(argv)
     command = "python benchmarks/suite_multisource.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
+    out = Path(args.out_dir)
+    if args.from_csv:
+        return write_page(read_csv(out / "suite_multisource.csv"),
+                          read_csv(out / "suite_gradual.csv"), out, command.strip(), 0.0)
     start = time.perf_counter()
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    gradual_rows = run_gradual(range(args.gradual_seeds), log=log)
+    write_csv(gradual_rows, out / "suite_gradual.csv")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    rows = run_track(args.data_home, args.out_dir, families=args.families, seeds=seeds,
-                     tasks=args.tasks, methods=args.methods,
-                     log=lambda m: print(m, flush=True))
-    write_page(rows, args.out_dir, command.strip(), time.perf_counter() - start)
+    rows = run_track(args.data_home, out, families=args.families, seeds=seeds,
+                     tasks=args.tasks, methods=args.methods, log=log)
+    write_page(rows, gradual_rows, out, command.strip(), time.perf_counter() - start)
 
 
 if __name__ == "__main__":

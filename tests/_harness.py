@@ -24,7 +24,7 @@ from sktransfer import (
     SparseHeterogeneousMapping,
     SubspaceAlignment,
 )
-from sktransfer.multisource import MultiSourceAdapter
+from sktransfer.multisource import GradualSelfTraining, MultiSourceAdapter
 from sktransfer.parameter import (
     FeatureAugmenter,
     RegularTransferClassifier,
@@ -157,3 +157,7 @@ CLASSES_REASON = {
 
 class CheckedMultiSourceAdapter(_SuppliesDomains, MultiSourceAdapter):
     _checked_sources = 2
+
+
+class CheckedGradualSelfTraining(_SuppliesDomains, GradualSelfTraining):
+    pass

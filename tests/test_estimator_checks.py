@@ -18,6 +18,7 @@ from sklearn.svm import SVC
 from _harness import (
     CheckedCORAL,
     CheckedFeatureAugmenter,
+    CheckedGradualSelfTraining,
     CheckedRegularTransferClassifier,
     CheckedRegularTransferRegressor,
     CheckedWeightedPooling,
@@ -88,8 +89,9 @@ SUBSPACE_REGRESSION_REASON = (
 
 SOURCE_ONE_CLASS_REASON = (
     "the check's y makes the harness's source rows (every other row) one class; "
-    "the source model of parameter transfer needs two and the estimator says so "
-    "(tested in test_parameter_transfer.py)"
+    "the source model of parameter transfer (and of gradual self-training) needs "
+    "two and the estimator says so (tested in test_parameter_transfer.py, "
+    "test_gradual.py)"
 )
 
 REPEATED_ROWS_REASON = (
@@ -111,7 +113,7 @@ def expected_failed_checks(estimator):
             names.pop("check_classifiers_train")
     if getattr(estimator, "estimator", None) is None and not is_classifier(estimator):
         names.pop("check_classifiers_classes")
-    if isinstance(estimator, CheckedRegularTransferClassifier):
+    if isinstance(estimator, (CheckedRegularTransferClassifier, CheckedGradualSelfTraining)):
         names["check_estimators_dtypes"] = SOURCE_ONE_CLASS_REASON
     if isinstance(estimator, (CheckedRegularTransferClassifier,
                               CheckedRegularTransferRegressor)):
@@ -174,6 +176,7 @@ ESTIMATORS = [
     CheckedMultiSourceAdapter(Ridge()),
     CheckedMultiSourceAdapter(Ridge(), combine="weighted", weights="uniform"),
     CheckedMultiSourceAdapter(CheckedCORAL(LogisticRegression()), min_weight=0.2),
+    CheckedGradualSelfTraining(LogisticRegression()),
 ]
 
 

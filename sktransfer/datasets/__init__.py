@@ -15,7 +15,9 @@ The ``make_*`` generators (:func:`make_covariate_shift`,
 :func:`make_subspace_shift`, :func:`make_shifted_moons`) draw a source and a
 target sample from a documented model that differs between the domains in
 one controlled way; they return the same ``Bunch`` with the domains
-``"source"`` (id 1) and ``"target"`` (id 2).
+``"source"`` (id 1) and ``"target"`` (id 2). :func:`make_rotating_moons`
+draws a sequence of ever more rotated domains (source, intermediate,
+target) for gradual adaptation.
 
 :func:`make_heterogeneous_shift` draws source and target rows described by
 different features, related by a planted sparse map, in the block layout of
@@ -35,6 +37,7 @@ from ._synthetic import (
     make_conditional_shift,
     make_covariate_shift,
     make_label_shift,
+    make_rotating_moons,
     make_shifted_moons,
     make_subspace_shift,
 )
@@ -50,6 +53,7 @@ __all__ = [
     "make_covariate_shift",
     "make_domain_split",
     "make_label_shift",
+    "make_rotating_moons",
     "make_shifted_moons",
     "make_subspace_shift",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 
 from .._validation import check_number, check_option
 from ._base import make_bunch, stack_domains
@@ -722,3 +722,66 @@ def make_shifted_moons(n_source=200, n_target=200, angle=35.0, noise=0.05,
         params=dict(angle=angle, noise=noise, task=task),
         class_names=["outer moon", "inner moon"],
     )
+
+
+def make_rotating_moons(n_per_domain=200, angles=(0.0, 15.0, 30.0, 45.0, 60.0),
+                        noise=0.1, random_state=None):
+    r"""Two moons rotated further in each of a sequence of domains: a source,
+    intermediate domains and a target, for gradual domain adaptation.
+
+    Domain :math:`k` draws its own sample of the moons of
+    :func:`make_shifted_moons` and rotates it by ``angles[k]`` degrees about
+    :math:`c = (0.5, 0.25)`. The first domain is the source (labelled), the
+    last the target, the others intermediate; the labels of every domain
+    but the source are masked, ready for
+    :class:`sktransfer.multisource.GradualSelfTraining`: ``sample_domain``
+    is ``+1`` for the source, ``-2, -3, ...`` for the intermediate domains
+    in order and ``-1`` for the target.
+
+    Parameters
+    ----------
+    n_per_domain : int, default=200
+        Rows per domain (>= 2).
+    angles : sequence of float, default=(0, 15, 30, 45, 60)
+        Rotation of each domain, in degrees (at least two: source, target).
+    noise : float, default=0.1
+        Standard deviation of the Gaussian noise.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        X : ndarray of shape (n_domains * n_per_domain, 2)
+        y : ndarray of int64
+            The moon of the source rows; ``-1`` (masked) elsewhere.
+        y_true : ndarray of int64
+            The moon of every row, for evaluation.
+        sample_domain : ndarray of int64
+            ``+1``, ``-2``, ..., ``-(n_domains - 1)``, ``-1``.
+        angle : ndarray of float
+            The rotation of each row's domain.
+        domain_names : list of str
+            ``"rotated <angle>"`` per domain, in order.
+    """
+    owner = "make_rotating_moons"
+    check_number(n_per_domain, "n_per_domain", owner=owner, integer=True, low=2)
+    check_number(noise, "noise", owner=owner, low=0)
+    angles = [float(a) for a in angles] if np.ndim(angles) == 1 else None
+    if angles is None or len(angles) < 2 or not np.all(np.isfinite(angles)):
+        raise ValueError(f"{owner}: angles must be a sequence of at least two finite "
+                         "numbers (source, ..., target).")
+    rng = check_random_state(random_state)
+    k = len(angles)
+    ids = [1] + [-(i + 1) for i in range(1, k - 1)] + [-1]
+    blocks = []
+    for degrees in angles:
+        X, moon, _ = _draw_moons(rng, n_per_domain, noise)
+        blocks.append((_rotate_2d(X, degrees, _MOONS_CENTER), moon))
+    X = np.vstack([b[0] for b in blocks])
+    y_true = np.concatenate([b[1] for b in blocks]).astype(np.int64)
+    sample_domain = np.repeat(np.array(ids, dtype=np.int64), n_per_domain)
+    y = np.where(sample_domain > 0, y_true, -1)
+    return Bunch(X=X, y=y, y_true=y_true, sample_domain=sample_domain,
+                 angle=np.repeat(angles, n_per_domain),
+                 domain_names=[f"rotated {a:g}" for a in angles],
+                 feature_names=["x0", "x1"], target_names=["outer moon", "inner moon"])
