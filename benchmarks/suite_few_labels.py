@@ -210,7 +210,8 @@ def run_cell(task, problem, seed, fraction, methods, base, net, log=print):
         rows.append({**common, "method": method, "score": value, "cv_score": cv,
                      "fit_s": fit_s, "status": status})
     ok = [r for r in rows if r["status"] == "ok"]
-    best = max((r for r in ok if r["cv_score"] is not None), key=lambda r: (r["cv_score"], -METHODS.index(r["method"])))
+    best = max((r for r in ok if r["cv_score"] is not None),
+               key=lambda r: (r["cv_score"], -METHODS.index(r["method"])))
     rows.append({**common, "method": "best_by_cv", "score": best["score"],
                  "cv_score": best["cv_score"], "chosen": best["method"], "status": "ok"})
     log(f"[{task.name} {fraction:.0%} seed={seed} n_lab={len(lab)}] "
@@ -438,10 +439,9 @@ def write_page(rows, out_dir, command, seconds, runs=None):
     out_dir = Path(out_dir)
     (out_dir / "img").mkdir(parents=True, exist_ok=True)
     paths = plot(rows, out_dir)
-    produced = (f"Produced by `{command}` in {seconds / 60:.1f} min" if runs is None
-                else f"Assembled by `{command}` from {runs}")
     text = ["# The few-labels track\n",
-            f"{produced} on {report.machine()}. CSV: `few_labels_track.csv`.\n",
+            f"{report.produced(command, seconds, runs)} on {report.machine()}. "
+            "CSV: `few_labels_track.csv`.\n",
             "## Protocol\n", "\n\n".join(__doc__.split("\n\n")[1:5]) + "\n",
             "Scores: accuracy in % or R^2 on the scored target rows, mean over seeds.\n",
             "## Results\n", *summary(rows), ""]

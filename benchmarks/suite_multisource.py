@@ -28,7 +28,11 @@ source rows), and every method uses it:
 * ``ms_distribution_uniform``: the same with equal domain weights (what the
   estimated weights add);
 * ``ms_coral``: ``MultiSourceAdapter(CORAL(base))``, per-source CORAL
-  models combined.
+  models combined;
+* ``auto``: ``AutoAdapter(base)``, label-free, whose candidates include the
+  per-domain settings and ``MultiSourceAdapter`` when there are several
+  sources (heart only by default, ``--auto``: a minute or more per fit on
+  office and amazon).
 
 The gradual part: two moons rotated in steps of 15 degrees
 (``make_rotating_moons``: a labelled source at 0 degrees, unlabelled
@@ -61,20 +65,20 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import suite_report as report  # noqa: E402
-from suite_methods import choose_base, choose_regularised  # noqa: E402
+from suite_methods import base_param_grid, choose_base, choose_regularised  # noqa: E402
 from suite_run import score  # noqa: E402
 from suite_tasks import MULTI_SOURCE, multi_source_tasks, task_parser  # noqa: E402
 
 BASELINES = ("pooled", "best_single")
 #: the multi-source methods, each compared with both baselines
 VARIANTS = ("coral_per_domain", "linear_ot_per_domain", "kmm_per_domain", "ms_weighted",
-            "ms_distribution", "ms_distribution_uniform", "ms_coral")
+            "ms_distribution", "ms_distribution_uniform", "ms_coral", "auto")
 METHODS = ("pooled", "coral", "linear_ot", "kmm", *VARIANTS)
 FIELDS = ("task", "family", "seed", "method", "score", "fit_s", "detail", "status")
 
 
 def build(method, base):
-    from sktransfer import KMM, CORAL, LinearOTMapping
+    from sktransfer import KMM, CORAL, AutoAdapter, LinearOTMapping
     from sktransfer.multisource import MultiSourceAdapter
 
     per = {"source_handling": "per_domain"}
@@ -90,11 +94,13 @@ def build(method, base):
         "ms_distribution_uniform": lambda: MultiSourceAdapter(clone(base),
                                                               weights="uniform"),
         "ms_coral": lambda: MultiSourceAdapter(CORAL(clone(base))),
+        "auto": lambda: AutoAdapter(clone(base), estimator_grid=base_param_grid(
+            "classification"), random_state=0),
     }
     return table[method]()
 
 
-def run_task(task, problem, seed, methods, log=print):
+def run_task(task, problem, seed, methods, log=print, auto_families=("heart",)):
     """Rows of one task and seed: every method, the single sources and
     the two choices among them."""
     from sktransfer.multisource import MultiSourceAdapter
@@ -132,7 +138,8 @@ def run_task(task, problem, seed, methods, log=print):
     rows.append({**common, "method": "oracle_single", "score": oracle[0],
                  "detail": oracle[1].split(":", 1)[1], "fit_s": None, "status": "ok"})
     for method in methods:
-        if method.startswith("kmm") and task.family != "heart":
+        if (method.startswith("kmm") and task.family != "heart") or (
+                method == "auto" and task.family not in auto_families):
             continue
         if method == "pooled":
             record(method, lambda: clone(base).fit(X[src], y[src]).predict(Xe))
@@ -146,7 +153,7 @@ def run_task(task, problem, seed, methods, log=print):
 
 
 def run_track(data_home, out_dir, *, families=tuple(MULTI_SOURCE), seeds=(0, 1, 2),
-              tasks=None, methods=METHODS, log=print):
+              tasks=None, methods=METHODS, auto_families=("heart",), log=print):
     from suite_tasks import has_real_data
 
     chosen = [t for t in multi_source_tasks([f for f in families
@@ -160,7 +167,8 @@ def run_track(data_home, out_dir, *, families=tuple(MULTI_SOURCE), seeds=(0, 1, 
     rows = []
     for task in chosen:
         for seed in seeds:
-            rows += run_task(task, task.draw(data_home, seed), seed, methods, log)
+            rows += run_task(task, task.draw(data_home, seed), seed, methods, log,
+                             auto_families)
             write_csv(rows, out_dir / "suite_multisource.csv")
     return rows
 
@@ -300,10 +308,12 @@ def summary(rows):
     return lines
 
 
-def write_page(rows, gradual_rows, out_dir, command, seconds):
+def write_page(rows, gradual_rows, out_dir, command, seconds, runs=None):
+    """The results page; ``runs`` (text) says which runs an assembled page's
+    CSVs came from."""
     out_dir = Path(out_dir)
     text = ["# The multi-source track\n",
-            f"Produced by `{command}` in {seconds / 60:.1f} min on {report.machine()}. "
+            f"{report.produced(command, seconds, runs)} on {report.machine()}. "
             "CSV: `suite_multisource.csv`, `suite_gradual.csv`.\n",
             "## Protocol\n", "\n\n".join(__doc__.split("\n\n")[1:5]) + "\n",
             "Scores: target accuracy in % on the scored target rows, mean over seeds.\n",
@@ -320,22 +330,32 @@ def main(argv=None):
     p = task_parser(__doc__, MULTI_SOURCE)
     p.add_argument("--methods", nargs="+", default=list(METHODS))
     p.add_argument("--gradual-seeds", type=int, default=5)
-    p.add_argument("--from-csv", action="store_true",
-                   help="write the page from the CSVs in --out-dir (no fit)")
+    p.add_argument("--auto", nargs="*", default=["heart"],
+                   help="families on which AutoAdapter runs (slow on office, amazon)")
+    p.add_argument("--from-csv", nargs="+", default=None,
+                   help="write the page from these multi-source CSVs (concatenated) "
+                        "and --out-dir's suite_gradual.csv; no fit")
+    p.add_argument("--runs", default=None,
+                   help="with --from-csv: the runs the CSVs came from, for the page")
     args = p.parse_args(argv)
     command = "python benchmarks/suite_multisource.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     out = Path(args.out_dir)
     if args.from_csv:
-        return write_page(read_csv(out / "suite_multisource.csv"),
-                          read_csv(out / "suite_gradual.csv"), out, command.strip(), 0.0)
+        rows = [r for path in args.from_csv for r in read_csv(path)]
+        write_csv(rows, out / "suite_multisource.csv")
+        command = ("python benchmarks/suite_multisource.py --from-csv "
+                   + " ".join(args.from_csv) + f" --out-dir {args.out_dir}")
+        return write_page(rows, read_csv(out / "suite_gradual.csv"), out, command, 0.0,
+                          runs=args.runs)
     start = time.perf_counter()
     log = lambda m: print(m, flush=True)  # noqa: E731
     gradual_rows = run_gradual(range(args.gradual_seeds), log=log)
     write_csv(gradual_rows, out / "suite_gradual.csv")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     rows = run_track(args.data_home, out, families=args.families, seeds=seeds,
-                     tasks=args.tasks, methods=args.methods, log=log)
+                     tasks=args.tasks, methods=args.methods, auto_families=args.auto,
+                     log=log)
     write_page(rows, gradual_rows, out, command.strip(), time.perf_counter() - start)
 
 

@@ -286,6 +286,14 @@ def plot_scaling(scaling, out_dir):
     return path
 
 
+def produced(command, seconds, runs=None):
+    """The first words of a results page: the command and its time, or, for
+    a page assembled from earlier runs' CSVs, the command and those runs."""
+    if runs is None:
+        return f"Produced by `{command}` in {seconds / 60:.1f} min"
+    return f"Assembled by `{command}` from {runs}"
+
+
 def machine():
     """The machine and versions, for the results pages."""
     # the version from the package metadata: importing skada switches

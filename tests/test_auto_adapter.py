@@ -222,6 +222,30 @@ def test_default_candidates_run():
     assert "kmm" not in set(auto.cv_results_["candidate"])
 
 
+def test_several_source_domains_add_the_multi_source_candidates():
+    X, y, sd, Xt, yt = problem(n_s=80, n_t=60)
+    sd = sd.copy()
+    source = np.flatnonzero(sd > 0)
+    sd[source[1::2]] = 2                      # two source domains
+    auto = AutoAdapter(LogisticRegression(), estimator_grid=None, random_state=0).fit(
+        X, y, sample_domain=sd)
+    res = auto.cv_results_
+    names = list(res["candidate"])
+    assert "multi_source" in names
+    combines = [p["combine"] for n, p in zip(names, res["params"]) if n == "multi_source"]
+    assert combines == ["distribution", "weighted"]
+    for name in ("coral", "subspace_alignment", "linear_ot"):
+        handling = [p.get("source_handling", "pool")
+                    for n, p in zip(names, res["params"]) if n == name]
+        assert handling.count("per_domain") == handling.count("pool") >= 1
+    assert "source_handling" not in str([p for n, p in zip(names, res["params"])
+                                         if n in ("tca", "kmm")])
+    # one source domain: neither
+    one = AutoAdapter(LogisticRegression(), estimator_grid=None, random_state=0).fit(X, y)
+    assert "multi_source" not in set(one.cv_results_["candidate"])
+    assert "per_domain" not in str(list(one.cv_results_["params"]))
+
+
 def test_pipeline_dataframe_pickle_clone_gridsearch():
     X, y, sd, Xt, yt = problem()
     df = pd.DataFrame(X, columns=list("abcd"))

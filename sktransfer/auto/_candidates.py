@@ -13,6 +13,7 @@ from sklearn.model_selection import ParameterGrid
 from sklearn.utils.validation import has_fit_parameter
 
 from .._kernels import median_heuristic_gamma
+from .._per_domain import source_domain_ids
 
 __all__ = ["Candidate", "default_candidates", "user_candidates", "estimator_grid"]
 
@@ -124,7 +125,10 @@ def default_candidates(estimator, data, est_grid, random_state):
     map, TCA, KMM (estimators taking ``sample_weight``), the
     class-regularised OT mapping (with POT installed and at most
     :data:`OT_MAX_PAIRS` source x target pairs) and, for classifiers with
-    ``predict_proba``, label-shift correction."""
+    ``predict_proba``, label-shift correction. With several source domains
+    (positive ``sample_domain`` ids) CORAL, Subspace Alignment and the
+    linear OT map also try ``source_handling="per_domain"``, and
+    :class:`~sktransfer.multisource.MultiSourceAdapter` is a candidate."""
     from ..alignment import CORAL, TCA, LinearOTMapping, SubspaceAlignment
     from ..instance import KMM
 
@@ -157,9 +161,30 @@ def default_candidates(estimator, data, est_grid, random_state):
 
         out.append(("label_shift", LabelShiftClassifier(clone(estimator), **seed),
                     [{"method": "em"}, {"method": "bbse"}]))
+    if len(source_domain_ids(data.sample_domain)) > 1:
+        out = _multi_source(out, estimator)
     return [Candidate(name, est, _with_estimator_grid(est, grid, est_grid),
                       evidence=_evidence(est))
             for name, est, grid in out]
+
+
+#: the default candidates that also try one adaptation per source domain
+PER_DOMAIN = ("coral", "subspace_alignment", "linear_ot")
+
+
+def _multi_source(out, estimator):
+    """With several source domains: the per-domain setting of the mapping
+    adapters added to their grids, and the multi-source combination."""
+    from ..multisource import MultiSourceAdapter
+
+    out = [(name, est, grid + [{**g, "source_handling": "per_domain"} for g in grid])
+           if name in PER_DOMAIN else (name, est, grid) for name, est, grid in out]
+    if not is_classifier(estimator) or hasattr(estimator, "predict_proba"):
+        grid = [{"combine": "distribution"}]
+        if has_fit_parameter(estimator, "sample_weight"):
+            grid.append({"combine": "weighted"})
+        out.append(("multi_source", MultiSourceAdapter(clone(estimator)), grid))
+    return out
 
 
 def user_candidates(candidates, est_grid):
