@@ -342,7 +342,9 @@ def main(argv=None):
         sys.argv[1:] if argv is None else argv)
     out = Path(args.out_dir)
     if args.from_csv:
-        rows = [r for path in args.from_csv for r in read_csv(path)]
+        # the runs share the single-source rows: each (task, seed, method) once
+        rows = list({(r["task"], r["seed"], r["method"]): r
+                     for path in reversed(args.from_csv) for r in read_csv(path)}.values())
         write_csv(rows, out / "suite_multisource.csv")
         command = ("python benchmarks/suite_multisource.py --from-csv "
                    + " ".join(args.from_csv) + f" --out-dir {args.out_dir}")

@@ -7,7 +7,8 @@ adapters, re-exported here), :mod:`sktransfer.online` (online transfer on a
 target stream, its two OTL classifiers re-exported here),
 :mod:`sktransfer.parameter` (a source model and a few target labels:
 regularised transfer, feature augmentation, weighted pooling; re-exported
-here), :mod:`sktransfer.model_selection` (domain-aware
+here), :mod:`sktransfer.multisource` (several source domains, and
+intermediate domains), :mod:`sktransfer.model_selection` (domain-aware
 splitters, label-free scorers), :mod:`sktransfer.metrics` (shift
 diagnostics), :mod:`sktransfer.datasets`. Importing this package changes no
 global state and does not import torch.

@@ -130,3 +130,21 @@ def test_pickle_and_clone():
     np.testing.assert_array_equal(again.predict(d.X), model.predict(d.X))
     assert not hasattr(clone(model), "estimator_")
     assert model.predict_proba(d.X).shape == (len(d.X), 2)
+
+
+def test_pipeline_and_grid_search_with_a_domain_splitter():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.preprocessing import StandardScaler
+
+    from sktransfer.model_selection import DomainShuffleSplit
+
+    d = make_rotating_moons(n_per_domain=80, angles=(0, 20, 40), random_state=0)
+    pipe = make_pipeline(StandardScaler(), GradualSelfTraining(base()))
+    search = GridSearchCV(
+        pipe, {"gradualselftraining__keep_fraction": [0.5, 0.9]},
+        cv=DomainShuffleSplit(n_splits=2, test_size=0.25, random_state=0),
+    ).fit(d.X, d.y, groups=d.sample_domain,
+          gradualselftraining__sample_domain=d.sample_domain)
+    # every fold keeps every domain, so every fit follows the same path
+    assert search.best_estimator_[-1].path_ == [-2, -1]
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))

@@ -180,3 +180,14 @@ def test_make_domain_split_keeps_source_domains_apart():
     np.testing.assert_array_equal(merged.sample_domain, [1] * 6 + [-1] * 3)
     with pytest.raises(ValueError, match="separate_sources must be True or False"):
         make_domain_split((X, y, domain), [3, 1], 2, separate_sources="yes")
+
+
+def test_in_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, sd, Xt, yt = mixture_problem(n=100, n_t=100)
+    pipe = make_pipeline(StandardScaler(), MultiSourceAdapter(LogisticRegression()))
+    pipe.fit(X, y, multisourceadapter__sample_domain=sd)
+    assert pipe[-1].source_domains_.tolist() == [1, 2]
+    assert pipe.score(Xt, yt) > 0.85
