@@ -101,12 +101,36 @@ def blas_dot(a, b):
     return float(_ddot(a, b))
 
 
-def available_memory_bytes():
-    """Bytes of physical memory currently available, or ``None`` if unknown."""
+def _process_memory_limit():
+    """The process's address-space limit (``ulimit -v``) less what it has
+    mapped already, in bytes, or ``None`` when unlimited or unknown."""
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, ValueError, OSError):  # pragma: no cover - non-POSIX
         return None
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return None
+    try:
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - no procfs
+        mapped = 0
+    return max(soft - mapped, 0)
+
+
+def available_memory_bytes():
+    """Bytes of memory a new allocation can use: the physical memory
+    currently available, or less when the process has an address-space
+    limit (``ulimit -v``); ``None`` if neither is known."""
+    try:
+        physical = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        physical = None
+    limit = _process_memory_limit()
+    known = [v for v in (physical, limit) if v is not None]
+    return min(known) if known else None
 
 
 def check_kernel_fits(n_rows, n_cols, *, owner, itemsize=8, rank_name="n_components"):

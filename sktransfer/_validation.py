@@ -49,3 +49,48 @@ def check_bool(value, name, *, owner=None):
     if not isinstance(value, (bool, np.bool_)):
         prefix = f"{owner}: " if owner else ""
         raise ValueError(f"{prefix}{name} must be True or False, got {value!r}.")
+
+
+#: The largest absolute value an estimator accepts in ``X``: squared
+#: distances, kernels and covariances of larger values overflow float64
+#: (about 1.8e308) or lose every digit, and the solvers then stall or return
+#: NaN. Data this large is always a unit problem; rescaling fixes it.
+MAX_ABS_VALUE = 1e100
+
+
+def check_magnitude(X, *, owner, what="X"):
+    """Raise a ``ValueError`` when an entry of ``X`` (dense or sparse,
+    already finite) exceeds :data:`MAX_ABS_VALUE` in absolute value."""
+    data = X.data if hasattr(X, "data") and hasattr(X, "indptr") else X
+    data = np.asarray(data)
+    if data.size and data.dtype.kind in "fc":
+        # NaN (an absent block of the block layout) is not a magnitude
+        largest = float(np.max(np.abs(data), initial=0.0, where=~np.isnan(data)))
+        if largest > MAX_ABS_VALUE:
+            raise ValueError(
+                f"{owner}: {what} has an entry of absolute value {largest:.3g}, above "
+                f"{MAX_ABS_VALUE:g}; distances and covariances of such values overflow "
+                "float64. Rescale the features (e.g. StandardScaler, or a change of "
+                "units) first.")
+
+
+def check_sample_weight(sample_weight, n_samples, *, owner):
+    """``sample_weight`` as a float64 array of ``n_samples`` finite,
+    non-negative values, not all zero; a ``ValueError`` that says what is
+    wrong otherwise."""
+    sw = np.asarray(sample_weight, dtype=np.float64) if not np.isscalar(sample_weight) \
+        else np.full(n_samples, float(sample_weight))
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(
+            f"{owner}: sample_weight has shape {sw.shape} but X has {n_samples} rows; "
+            "pass one weight per row of X.")
+    if not np.all(np.isfinite(sw)):
+        raise ValueError(f"{owner}: sample_weight holds NaN or infinite values.")
+    if np.any(sw < 0):
+        raise ValueError(
+            f"{owner}: sample_weight holds negative values (the smallest is "
+            f"{sw.min():.3g}); weights must be >= 0.")
+    if not np.any(sw > 0):
+        raise ValueError(f"{owner}: every sample_weight is 0; at least one row must "
+                         "have a positive weight.")
+    return sw

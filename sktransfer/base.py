@@ -32,6 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._validation import check_magnitude, check_sample_weight
 from .domain import DomainData, check_masked_labels, infer_sample_domain, labelled_mask
 
 __all__ = ["BaseAdapter", "AlignmentTransformerMixin", "DomainContractMixin",
@@ -120,10 +121,23 @@ class DomainContractMixin:
 
     def _check_X(self, X, *, reset=False, **kwargs):
         """``X`` as every method of the adapter takes it (float64, CSR where
-        the method accepts sparse input, finite), with ``n_features_in_`` and
-        feature names set (``reset``) or checked."""
-        return validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
-                             dtype=np.float64, reset=reset, **kwargs)
+        the method accepts sparse input, finite, no entry beyond
+        :data:`~sktransfer._validation.MAX_ABS_VALUE`), with
+        ``n_features_in_`` and feature names set (``reset``) or checked."""
+        X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
+                          dtype=np.float64, reset=reset, **kwargs)
+        check_magnitude(X, owner=type(self).__name__)
+        return X
+
+    def _check_fit_params(self, data, fit_params):
+        """The routed fit parameters with ``sample_weight`` checked against
+        the rows of ``data`` (length, finite, non-negative), before any
+        heavy work."""
+        if fit_params.get("sample_weight") is not None:
+            fit_params = dict(fit_params)
+            fit_params["sample_weight"] = check_sample_weight(
+                fit_params["sample_weight"], data.X.shape[0], owner=type(self).__name__)
+        return fit_params
 
     def _validate_X_y(self, X, y):
         X = self._check_X(X, reset=True, ensure_min_samples=2)
@@ -283,7 +297,7 @@ class BaseAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin, B
     def _fit(self, X, y, sample_domain, fit_params):
         """Fit and return the :class:`DomainData` and its adapted rows."""
         data = self._validate_fit(X, y, sample_domain)
-        fit_params = self._route_fit_params(fit_params)
+        fit_params = self._check_fit_params(data, self._route_fit_params(fit_params))
         self._check_adaptation(data)
         X_adapted = self._fit_adaptation(data, fit_params)
         if self.estimator is None:

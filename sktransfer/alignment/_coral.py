@@ -9,6 +9,7 @@ from sklearn.base import OneToOneFeatureMixin
 from sklearn.covariance import ledoit_wolf_shrinkage
 
 from .._per_domain import PerSourceDomainMixin
+from .._validation import check_bool
 from ..base import AlignmentTransformerMixin, BaseAdapter, map_source_rows
 
 __all__ = ["CORAL"]
@@ -164,6 +165,7 @@ class CORAL(AlignmentTransformerMixin, OneToOneFeatureMixin, PerSourceDomainMixi
             isinstance(reg, Real) and not isinstance(reg, bool) and reg >= 0
         )):
             raise ValueError(f"reg must be a float >= 0 or 'auto', got {reg!r}.")
+        check_bool(self.center, "center", owner="CORAL")
         for name, mask in (("source", data.is_source), ("target", data.is_target)):
             if mask.sum() < 2:
                 raise ValueError(

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_number, check_option
+from .._validation import check_magnitude, check_number, check_option
 from ..base import AlignmentTransformerMixin, BaseAdapter
 from ..domain import FeatureBlocks, infer_sample_domain
 from ._proximal import (
@@ -440,8 +440,10 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
     # ------------------------------------------------------------ layout
     def _check_X(self, X, *, reset=False, **kwargs):
         # NaN marks an absent block; infinity is still an error.
-        return validate_data(self, X, accept_sparse="csr", dtype=np.float64,
-                             ensure_all_finite="allow-nan", reset=reset, **kwargs)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64,
+                          ensure_all_finite="allow-nan", reset=reset, **kwargs)
+        check_magnitude(X, owner=type(self).__name__)
+        return X
 
     def _resolve_blocks(self):
         return FeatureBlocks.resolve(

@@ -26,7 +26,7 @@ from sklearn.utils.validation import validate_data
 from skorch import NeuralNet
 from skorch.dataset import Dataset
 
-from .._validation import check_number
+from .._validation import check_magnitude, check_number
 from ..base import LabelledScoreMixin
 from ..domain import DomainData, check_masked_labels
 from ._data import (
@@ -200,8 +200,10 @@ class DomainNet(NeuralNet):
     def _check_X(self, X, *, reset=False, **kwargs):
         """``X`` finite, float32 or float64, CSR when sparse, with
         ``n_features_in_`` and feature names set (``reset``) or checked."""
-        return validate_data(self, X, accept_sparse="csr",
-                             dtype=(np.float32, np.float64), reset=reset, **kwargs)
+        X = validate_data(self, X, accept_sparse="csr",
+                          dtype=(np.float32, np.float64), reset=reset, **kwargs)
+        check_magnitude(X, owner=type(self).__name__)
+        return X
 
     def _validate_fit(self, X, y, sample_domain, *, reset):
         X = self._check_X(X, reset=reset, ensure_min_samples=2)

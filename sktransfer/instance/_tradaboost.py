@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._validation import check_number, check_option
+from .._validation import check_magnitude, check_number, check_option
 from ..domain import DomainData, check_masked_labels, check_sample_domain, labelled_mask
 
 __all__ = [
@@ -165,11 +165,13 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
         return get_tags(self._base_estimator()).input_tags.allow_nan
 
     def _check_X(self, X, *, reset):
-        return validate_data(
+        X = validate_data(
             self, X, accept_sparse="csr", dtype=np.float64, reset=reset,
             ensure_all_finite="allow-nan" if self._allows_nan() else True,
             ensure_min_samples=2 if reset else 1,
         )
+        check_magnitude(X, owner=type(self).__name__)
+        return X
 
     def _validate_fit(self, X, y, sample_domain, sample_weight):
         """Training rows, labels and initial weights; raises before any

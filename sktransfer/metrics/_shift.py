@@ -28,7 +28,7 @@ from .._kernels import (
     default_gamma,
     validate_kernel_params,
 )
-from .._validation import check_bool, check_number
+from .._validation import check_bool, check_magnitude, check_number
 
 __all__ = ["coral_distance", "mmd", "proxy_a_distance"]
 
@@ -48,6 +48,7 @@ def _check_domains(X_source, X_target, *, owner, min_rows=2, why=""):
     for name, X in (("X_source", X_source), ("X_target", X_target)):
         X = check_array(X, accept_sparse="csr", dtype=np.float64,
                         ensure_min_samples=1, input_name=name)
+        check_magnitude(X, owner=owner, what=name)
         if X.shape[0] < min_rows:
             raise ValueError(
                 f"{owner}: {name} has {X.shape[0]} row(s); at least {min_rows} "

@@ -210,6 +210,11 @@ class DomainScorer(_MetadataRequester):
             raise TypeError(f"{type(self).__name__} got unexpected argument(s) "
                             f"{sorted(kwargs)}; it takes only sample_domain.")
         task = _task(estimator)
+        if not hasattr(X, "shape"):          # a list of rows: as the estimator takes it
+            X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"{type(self).__name__}: X must be 2-d (rows x features), "
+                             f"got an array of shape {X.shape}.")
         n = X.shape[0]
         if y is None and sample_domain is None:
             raise ValueError(

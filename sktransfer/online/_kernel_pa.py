@@ -19,7 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels import Kernel, map_rows, validate_kernel_params
-from .._validation import check_number, check_option
+from .._validation import check_magnitude, check_number, check_option
 
 __all__ = ["KernelExpansion", "KernelPassiveAggressiveClassifier"]
 
@@ -293,6 +293,7 @@ class _OnlineClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
+        check_magnitude(X, owner=type(self).__name__)
         scores = self._batch_decision(X)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
@@ -331,6 +332,7 @@ class _OnlineClassifier(ClassifierMixin, BaseEstimator):
         if first:
             self._check_params()
         X, y = validate_data(self, X, y, reset=first, dtype=np.float64)
+        check_magnitude(X, owner=type(self).__name__)
         check_classification_targets(y)
         if first:
             self._start(X, y, classes)
