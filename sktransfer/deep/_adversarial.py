@@ -90,6 +90,12 @@ class _DANN(DomainNet):
         owner = type(self).__name__
         check_number(self.adaptation_weight, "adaptation_weight", owner=owner, low=0)
         check_option(self.schedule, "schedule", ("ganin", "constant"), owner=owner)
+        disc = self.discriminator
+        if not (isinstance(disc, torch.nn.Module)
+                or (isinstance(disc, type) and issubclass(disc, torch.nn.Module))):
+            raise ValueError(
+                f"{owner}: discriminator must be a torch.nn.Module class or instance "
+                f"(default DomainDiscriminator), got {disc!r}.")
 
     def initialize_module(self):
         super().initialize_module()
@@ -190,6 +196,12 @@ class _MCD(DomainNet):
         return self
 
     def initialize_optimizer(self, *args, **kwargs):
+        if not any(True for _ in self.module_.feature_extractor.parameters()):
+            raise ValueError(
+                f"{type(self).__name__} trains a feature extractor against two heads, "
+                "but the module's feature extractor has no parameters (a module with "
+                "no hidden layer, e.g. module__hidden=()); give it at least one hidden "
+                "layer.")
         generator = self.module_.feature_extractor.named_parameters()
         opt_args, opt_kwargs = self.get_params_for_optimizer("optimizer", generator)
         self.optimizer_ = self.optimizer(*opt_args, **opt_kwargs)

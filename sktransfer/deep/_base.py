@@ -10,6 +10,8 @@ optimisation loop such as MCD, ``train_step``), in the way skorch's
 
 from __future__ import annotations
 
+import math
+
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
@@ -40,6 +42,10 @@ from ._data import (
 from ._modules import TabularModule
 
 __all__ = ["DomainNet", "DomainNetClassifierMixin", "DomainNetRegressorMixin"]
+
+
+#: the largest learning rate the float32 optimisers take
+_MAX_LR = 1e30
 
 
 @dataclass
@@ -189,6 +195,12 @@ class DomainNet(NeuralNet):
         owner = type(self).__name__
         check_number(self.batch_size, "batch_size", owner=owner, integer=True, low=2)
         check_number(self.max_epochs, "max_epochs", owner=owner, integer=True, low=0)
+        check_number(self.lr, "lr", owner=owner, low=0, low_inclusive=False)
+        if self.lr > _MAX_LR:
+            raise ValueError(
+                f"{owner}: lr={self.lr!r} does not fit the optimiser's float32 "
+                f"arithmetic (at most {_MAX_LR:g}); learning rates are usually "
+                "1e-5 to 1e-1.")
         if self.train_split is not None and not callable(self.train_split):
             raise ValueError(
                 "train_split must be None or a callable such as "
@@ -417,6 +429,13 @@ class DomainNet(NeuralNet):
             values = torch.stack(losses).tolist()
             for record, value in zip(self.history[-1]["batches"][-len(values):], values):
                 record[key] = value
+            if training and not all(math.isfinite(v) for v in values):
+                bad = next(v for v in values if not math.isfinite(v))
+                raise ValueError(
+                    f"{type(self).__name__}: training diverged: a batch loss is {bad} "
+                    f"at epoch {len(self.history)}. Lower lr (now {self.lr!r}) or the "
+                    "adaptation weight, or standardise the features; no model is "
+                    "returned from a diverged fit.")
         self.history.record(prefix + "_batch_count", len(losses))
 
     def _record_terms(self, terms):

@@ -39,6 +39,13 @@ class _LayerAlignment(DomainNet):
             raise ValueError(f"{owner}: layers must name at least one of {LAYERS}.")
         for layer in layers:
             check_option(layer, "layers", LAYERS, owner=owner)
+        if isinstance(self.batch_size, int) and self.batch_size // 2 < 2:
+            raise ValueError(
+                f"{owner}: batch_size={self.batch_size} gives each batch "
+                f"{max(self.batch_size // 2, 1)} source and target row(s); the "
+                "divergence between the domains' activations needs at least 2 of each "
+                "(a covariance or a kernel bandwidth of one row is undefined). Use "
+                "batch_size >= 4.")
 
     def divergence(self, Z_source, Z_target):
         raise NotImplementedError

@@ -455,10 +455,14 @@ class OnlineTransferClassifier(_TransferClassifier):
     def _next_weights(self, scores, votes, y_signed):
         if self.combination == "exponential":
             loss = (votes - (y_signed[:, None] + 1.0) * 0.5) ** 2
-            factor = np.exp(-self.eta * loss)
+            log_factor = -self.eta * loss
         else:
-            factor = np.where(y_signed[:, None] * scores <= 0, self.beta, 1.0)
-        weights = self.weights_ * factor
+            log_factor = np.where(y_signed[:, None] * scores <= 0, np.log(self.beta), 0.0)
+        # w * factor, normalised in the log domain: a large eta or a tiny
+        # beta would otherwise underflow both weights to 0 (and 0 / 0)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(self.weights_) + log_factor
+        weights = np.exp(log_w - log_w.max(axis=1, keepdims=True))
         return weights / weights.sum(axis=1, keepdims=True)
 
     def _batch_decision(self, X):
