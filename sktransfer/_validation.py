@@ -3,6 +3,7 @@ error, raised in ``fit`` before any heavy work."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -94,3 +95,56 @@ def check_sample_weight(sample_weight, n_samples, *, owner):
         raise ValueError(f"{owner}: every sample_weight is 0; at least one row must "
                          "have a positive weight.")
     return sw
+
+
+def non_numeric_message(X, *, owner, what="X"):
+    """The error message for an ``X`` with a column that does not convert to
+    numbers, naming the column and a value; ``None`` when every column
+    converts (the failure was something else)."""
+    columns = getattr(X, "columns", None)
+    if columns is not None and hasattr(X, "iloc"):     # a DataFrame
+        candidates = ((name, j, X.iloc[:, j].to_numpy()) for j, name in enumerate(columns))
+    else:
+        try:
+            array = np.asarray(X, dtype=object)
+        except Exception:       # ragged rows: not this problem
+            return None
+        if array.ndim != 2:
+            return None
+        candidates = ((None, j, array[:, j]) for j in range(array.shape[1]))
+    for name, j, values in candidates:
+        for value in values:
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                where = f"column {name!r} (index {j})" if name is not None else f"column {j}"
+                return (
+                    f"{owner}: {where} of {what} holds a non-numeric value, {value!r}; the "
+                    "estimators take numbers only. Encode such a column first, e.g. "
+                    "with a OneHotEncoder or OrdinalEncoder in a ColumnTransformer "
+                    "placed before this estimator in the Pipeline, or drop it.")
+    return None
+
+
+@contextmanager
+def naming_non_numeric(X, *, owner, what="X"):
+    """Turn a failed numeric conversion of ``X`` inside the block (numpy's
+    "could not convert string to float: 'paris'") into a ``ValueError``
+    that names the column and the way out. Costs nothing when the block
+    succeeds."""
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        message = non_numeric_message(X, owner=owner, what=what)
+        if message is None:
+            raise
+        raise ValueError(message) from exc
+
+
+def validate_numeric(estimator, X, *args, **kwargs):
+    """scikit-learn's ``validate_data`` with a non-numeric column of ``X``
+    named in the error (:func:`naming_non_numeric`)."""
+    from sklearn.utils.validation import validate_data
+
+    with naming_non_numeric(X, owner=type(estimator).__name__):
+        return validate_data(estimator, X, *args, **kwargs)

@@ -29,10 +29,9 @@ from sklearn.utils.validation import (
     check_is_fitted,
     column_or_1d,
     has_fit_parameter,
-    validate_data,
 )
 
-from ._validation import check_magnitude, check_sample_weight
+from ._validation import check_magnitude, check_sample_weight, validate_numeric
 from .domain import DomainData, check_masked_labels, infer_sample_domain, labelled_mask
 
 __all__ = ["BaseAdapter", "AlignmentTransformerMixin", "DomainContractMixin",
@@ -124,7 +123,7 @@ class DomainContractMixin:
         the method accepts sparse input, finite, no entry beyond
         :data:`~sktransfer._validation.MAX_ABS_VALUE`), with
         ``n_features_in_`` and feature names set (``reset``) or checked."""
-        X = validate_data(self, X, accept_sparse=self._accept_sparse and "csr",
+        X = validate_numeric(self, X, accept_sparse=self._accept_sparse and "csr",
                           dtype=np.float64, reset=reset, **kwargs)
         check_magnitude(X, owner=type(self).__name__)
         return X

@@ -124,3 +124,53 @@ def test_kernel_memory_check_honours_a_process_limit():
     out = subprocess.run(["bash", "-c", f"ulimit -v 3000000; {sys.executable} -c \"$0\"",
                           code], capture_output=True, text=True, timeout=120)
     assert "REFUSED" in out.stdout and "low-rank mode" in out.stdout, out.stdout + out.stderr
+
+
+# ------------------------------------------------------ non-numeric columns
+
+def _with_a_city_column(n=20, seed=0):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "city": ["paris", "rome"] * (n // 2),
+                      "b": rng.normal(size=n)})
+    y = np.r_[np.tile([0, 1], n // 4), -np.ones(n - n // 2, dtype=int)]
+    return X, y
+
+
+NON_NUMERIC = {
+    **ADAPTERS,
+    "heterogeneous": lambda: SparseHeterogeneousMapping(LogisticRegression()),
+    "tradaboost": lambda: TrAdaBoostClassifier(LogisticRegression(), n_estimators=2),
+}
+
+
+@pytest.mark.parametrize("name", NON_NUMERIC)
+@pytest.mark.parametrize("as_list", [False, True])
+def test_a_non_numeric_column_is_named(name, as_list):
+    X, y = _with_a_city_column()
+    sd = np.where(y >= 0, 1, -1)
+    sd[10:12] = -1
+    y = y.copy()
+    y[10:12] = [0, 1]              # two labelled target rows for TrAdaBoost
+    where = r"column 1 of X" if as_list else r"column 'city' \(index 1\) of X"
+    X = X.values.tolist() if as_list else X
+    with pytest.raises(ValueError, match=where + r" holds a non-numeric value, 'paris'.*"
+                                   r"OneHotEncoder"):
+        NON_NUMERIC[name]().fit(X, y, sample_domain=sd)
+
+
+def test_a_non_numeric_column_is_named_at_predict_and_by_the_metrics():
+    X, y = _with_a_city_column()
+    numeric = X.drop(columns="city")
+    est = CORAL(LogisticRegression()).fit(numeric, y)
+    bad = numeric.assign(b=["x"] * len(numeric))
+    with pytest.raises(ValueError, match=r"column 'b' \(index 1\) of X .* 'x'"):
+        est.predict(bad)
+    with pytest.raises(ValueError, match=r"mmd: column 'city' \(index 1\) of X_target"):
+        mmd(numeric.to_numpy(), X)
+
+
+def test_numbers_written_as_strings_still_convert():
+    X, y = _with_a_city_column()
+    X = X.drop(columns="city").astype(str)           # "0.125" converts
+    assert CORAL(LogisticRegression()).fit(X, y).predict(X).shape == (len(X),)

@@ -10,9 +10,9 @@ from scipy import sparse
 from scipy.linalg import lapack
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_magnitude, check_number, check_option
+from .._validation import check_magnitude, check_number, check_option, validate_numeric
 from ..base import AlignmentTransformerMixin, BaseAdapter
 from ..domain import FeatureBlocks, infer_sample_domain
 from ._proximal import (
@@ -440,7 +440,7 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
     # ------------------------------------------------------------ layout
     def _check_X(self, X, *, reset=False, **kwargs):
         # NaN marks an absent block; infinity is still an error.
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64,
+        X = validate_numeric(self, X, accept_sparse="csr", dtype=np.float64,
                           ensure_all_finite="allow-nan", reset=reset, **kwargs)
         check_magnitude(X, owner=type(self).__name__)
         return X

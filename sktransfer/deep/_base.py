@@ -11,7 +11,6 @@ optimisation loop such as MCD, ``train_step``), in the way skorch's
 from __future__ import annotations
 
 import math
-
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
@@ -24,11 +23,10 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import TransformerTags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import validate_data
 from skorch import NeuralNet
 from skorch.dataset import Dataset
 
-from .._validation import check_magnitude, check_number
+from .._validation import check_magnitude, check_number, validate_numeric
 from ..base import LabelledScoreMixin
 from ..domain import DomainData, check_masked_labels
 from ._data import (
@@ -212,7 +210,7 @@ class DomainNet(NeuralNet):
     def _check_X(self, X, *, reset=False, **kwargs):
         """``X`` finite, float32 or float64, CSR when sparse, with
         ``n_features_in_`` and feature names set (``reset``) or checked."""
-        X = validate_data(self, X, accept_sparse="csr",
+        X = validate_numeric(self, X, accept_sparse="csr",
                           dtype=(np.float32, np.float64), reset=reset, **kwargs)
         check_magnitude(X, owner=type(self).__name__)
         return X

@@ -7,8 +7,9 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from .._validation import validate_numeric
 from ._base import DomainNet, _as_dense32
 from ._finetune import pretrained_net
 
@@ -74,7 +75,7 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
         self : object
         """
         owner = type(self).__name__
-        validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
+        validate_numeric(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
         net = self.net
         if isinstance(net, FrozenEstimator) or getattr(net, "initialized_", False):
             self.net_ = pretrained_net(net, owner)
@@ -104,7 +105,7 @@ class PretrainedFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """The layer's output for every row, as float64."""
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32),
+        X = validate_numeric(self, X, accept_sparse="csr", dtype=(np.float64, np.float32),
                           reset=False)
         return self._features(X)
 

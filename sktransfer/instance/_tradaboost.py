@@ -24,10 +24,9 @@ from sklearn.utils.validation import (
     check_is_fitted,
     column_or_1d,
     has_fit_parameter,
-    validate_data,
 )
 
-from .._validation import check_magnitude, check_number, check_option
+from .._validation import check_magnitude, check_number, check_option, validate_numeric
 from ..domain import DomainData, check_masked_labels, check_sample_domain, labelled_mask
 
 __all__ = [
@@ -165,7 +164,7 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
         return get_tags(self._base_estimator()).input_tags.allow_nan
 
     def _check_X(self, X, *, reset):
-        X = validate_data(
+        X = validate_numeric(
             self, X, accept_sparse="csr", dtype=np.float64, reset=reset,
             ensure_all_finite="allow-nan" if self._allows_nan() else True,
             ensure_min_samples=2 if reset else 1,

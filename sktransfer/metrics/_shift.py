@@ -28,7 +28,7 @@ from .._kernels import (
     default_gamma,
     validate_kernel_params,
 )
-from .._validation import check_bool, check_magnitude, check_number
+from .._validation import check_bool, check_magnitude, check_number, naming_non_numeric
 
 __all__ = ["coral_distance", "mmd", "proxy_a_distance"]
 
@@ -46,8 +46,9 @@ def _check_domains(X_source, X_target, *, owner, min_rows=2, why=""):
     float64 input is not copied: nothing downstream writes into these arrays."""
     checked = []
     for name, X in (("X_source", X_source), ("X_target", X_target)):
-        X = check_array(X, accept_sparse="csr", dtype=np.float64,
-                        ensure_min_samples=1, input_name=name)
+        with naming_non_numeric(X, owner=owner, what=name):
+            X = check_array(X, accept_sparse="csr", dtype=np.float64,
+                            ensure_min_samples=1, input_name=name)
         check_magnitude(X, owner=owner, what=name)
         if X.shape[0] < min_rows:
             raise ValueError(

@@ -16,10 +16,10 @@ from contextlib import nullcontext
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._kernels import Kernel, map_rows, validate_kernel_params
-from .._validation import check_magnitude, check_number, check_option
+from .._validation import check_magnitude, check_number, check_option, validate_numeric
 
 __all__ = ["KernelExpansion", "KernelPassiveAggressiveClassifier"]
 
@@ -292,7 +292,7 @@ class _OnlineClassifier(ClassifierMixin, BaseEstimator):
             ``classes_[1]``); else one score per class (predict the largest).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_numeric(self, X, reset=False, dtype=np.float64)
         check_magnitude(X, owner=type(self).__name__)
         scores = self._batch_decision(X)
         return scores[:, 0] if scores.shape[1] == 1 else scores
@@ -331,7 +331,7 @@ class _OnlineClassifier(ClassifierMixin, BaseEstimator):
     def _learn(self, X, y, classes, *, first):
         if first:
             self._check_params()
-        X, y = validate_data(self, X, y, reset=first, dtype=np.float64)
+        X, y = validate_numeric(self, X, y, reset=first, dtype=np.float64)
         check_magnitude(X, owner=type(self).__name__)
         check_classification_targets(y)
         if first:

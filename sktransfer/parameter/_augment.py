@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
+from .._validation import validate_numeric
 from ..domain import DEFAULT_TARGET, check_sample_domain, infer_sample_domain
 
 __all__ = ["FeatureAugmenter"]
@@ -82,7 +83,7 @@ class FeatureAugmenter(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
+        X = validate_numeric(self, X, accept_sparse="csr", dtype=np.float64)
         if sample_domain is None and y is None:
             raise ValueError(
                 "FeatureAugmenter needs the domain of every training row: pass "
@@ -105,7 +106,7 @@ class FeatureAugmenter(TransformerMixin, BaseEstimator):
             row is a target row (-1).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        X = validate_numeric(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         n = X.shape[0]
         sd = (np.full(n, DEFAULT_TARGET, dtype=np.int64) if sample_domain is None
               else check_sample_domain(sample_domain, n))
