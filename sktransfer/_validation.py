@@ -4,7 +4,7 @@ error, raised in ``fit`` before any heavy work."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Integral, Number, Real
 
 import numpy as np
 
@@ -114,6 +114,8 @@ def non_numeric_message(X, *, owner, what="X"):
         candidates = ((None, j, array[:, j]) for j in range(array.shape[1]))
     for name, j, values in candidates:
         for value in values:
+            if isinstance(value, (Number, np.number, np.bool_)):
+                continue            # complex is numbers' own error, not this one
             try:
                 float(value)
             except (TypeError, ValueError):

@@ -752,6 +752,7 @@ def make_rotating_moons(n_per_domain=200, angles=(0.0, 15.0, 30.0, 45.0, 60.0),
     -------
     data : :class:`~sklearn.utils.Bunch`
         X : ndarray of shape (n_domains * n_per_domain, 2)
+            The features.
         y : ndarray of int64
             The moon of the source rows; ``-1`` (masked) elsewhere.
         y_true : ndarray of int64

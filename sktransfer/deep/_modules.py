@@ -62,7 +62,7 @@ class DomainModule(nn.Module):
 
     Examples
     --------
-    >>> net = DANNClassifier(module=DomainModule,
+    >>> net = DANNClassifier(module=DomainModule,  # doctest: +SKIP
     ...                      module__feature_extractor=my_cnn,
     ...                      module__head=torch.nn.Linear(256, 10))
     """

@@ -316,13 +316,13 @@ class _OnlineClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------ stream records
     @property
     def mistakes_(self):
-        """ndarray of bool of shape (n_seen_,): whether the online prediction
+        """ndarray of bool of shape ``(n_seen_,)``: whether the online prediction
         of each consumed row (made before updating on it) was wrong."""
         return self._trace.view("mistakes")
 
     @property
     def cumulative_mistake_rate_(self):
-        """ndarray of shape (n_seen_,): mistakes among the first ``t`` rows
+        """ndarray of shape ``(n_seen_,)``: mistakes among the first ``t`` rows
         divided by ``t`` (the paper's online mistake-rate curve)."""
         mistakes = self._trace.view("mistakes")
         return np.cumsum(mistakes) / np.arange(1, mistakes.shape[0] + 1)
