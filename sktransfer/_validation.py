@@ -136,7 +136,7 @@ def naming_non_numeric(X, *, owner, what="X"):
     succeeds."""
     try:
         yield
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:       # a TypeError (a dict in X) keeps numpy's wording
         message = non_numeric_message(X, owner=owner, what=what)
         if message is None:
             raise
