@@ -15,6 +15,7 @@ from sktransfer import OnlineTransferClassifier  # noqa: E402
 from sktransfer.deep import (  # noqa: E402
     DANClassifier,
     DANNClassifier,
+    DANNRegressor,
     DeepCORALClassifier,
     MCDClassifier,
 )
@@ -48,6 +49,17 @@ def test_a_diverging_fit_is_an_error_not_a_model():
     with pytest.raises(ValueError, match="training diverged: a batch loss is (inf|nan)"):
         DeepCORALClassifier(adaptation_weight=1e300, max_epochs=2,
                             random_state=0).fit(*data())
+
+
+def test_a_step_that_breaks_the_weights_after_a_finite_loss_is_an_error():
+    """Found by the fuzz tests: the last step's loss is finite, the step then
+    makes the weights NaN; the fit must not return a model predicting NaN."""
+    X = np.array([[1.3e-301], [-1.3e-301], [6.4e-301], [1.0e-301]])
+    y = np.array([1.3, np.nan, np.nan, -1.3])
+    with pytest.raises(ValueError, match="training diverged: the parameter "
+                                         "'feature_extractor.0.weight' holds NaN"):
+        DANNRegressor(adaptation_weight=1e300, max_epochs=2, batch_size=8,
+                      module__hidden=(4,), random_state=0).fit(X, y)
 
 
 def test_dann_needs_a_discriminator_module():

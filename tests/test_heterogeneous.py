@@ -540,3 +540,70 @@ def test_an_all_zero_map_is_flagged():
     with pytest.warns(UserWarning, match=r"map is all zero.*l1 >= max \|gradient"):
         model = fitted(b, y, l1=100.0)
     assert model.sparsity_ == 1.0
+
+
+# ------------------------------------------------------- scale and progress
+@pytest.mark.parametrize("exponent", [40, 160, 300])
+def test_large_values_are_solved_at_unit_scale(exponent):
+    """X times 2**e multiplies the parallel term by 2**(2e) and the
+    alignment term by 2**(4e); with the parallel weight times 2**(2e) (and no
+    penalty) the objective is 2**(4e) times the original, so the fit gives the
+    same map -- and returns (on
+    values near 1e50 the quartic term overflowed and the solve never ended)."""
+    b, y = problem(n_parallel=50)
+    Xd = b.X.toarray() if sparse.issparse(b.X) else b.X
+    base = fitted(b, y, alignment_weight=1.0, l1=0.0)
+    big = SparseHeterogeneousMapping(target_features=b.target_features,
+                                     alignment_weight=1.0, l1=0.0,
+                                     parallel_weight=2.0 ** (2 * exponent))
+    big.fit(np.ldexp(Xd, exponent), y)
+    np.testing.assert_allclose(big.map_, base.map_, rtol=1e-9, atol=1e-12)
+    assert big.n_iter_ == base.n_iter_
+    # the recorded objective is in the data's units: 2**(4e) times (inf past float64)
+    expected = np.ldexp(base.objective_, 4 * exponent) if 4 * exponent < 1000 else np.inf
+    np.testing.assert_allclose(big.objective_[-1], np.atleast_1d(expected)[-1], rtol=1e-9)
+
+
+def test_values_near_1e50_fit_quickly_and_finite():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3)) * 1e50
+    sd = np.where(np.arange(30) < 15, 1, -1)
+    y = np.where(sd > 0, (X[:, 1] > 0).astype(int), -1)
+    model = SparseHeterogeneousMapping(LogisticRegression(), source_features=[0],
+                                       max_iter=50).fit(X, y, sample_domain=sd)
+    assert np.isfinite(model.map_).all() and model.predict(X).shape == (30,)
+
+
+def test_solver_stops_when_no_step_is_accepted():
+    """A smooth part that is not finite away from x0: the backtracking gives up
+    (L past MAX_LIPSCHITZ) instead of looping on a step of length zero."""
+    from sktransfer.alignment._proximal import MAX_LIPSCHITZ
+
+    def smooth(x, with_grad):
+        value = 0.0 if not np.any(x) else np.nan
+        return value, (np.ones_like(x) if with_grad else None)
+
+    res = monotone_fista(smooth, lambda x: 0.0, lambda v, step: v, np.zeros(3),
+                         lipschitz=1.0, max_iter=10, tol=0.0)
+    assert res.stalled and not res.converged and res.n_iter == 0
+    assert res.lipschitz > MAX_LIPSCHITZ
+    np.testing.assert_array_equal(res.x, np.zeros(3))
+    with pytest.raises(ValueError, match="lipschitz must be finite"):
+        monotone_fista(smooth, lambda x: 0.0, lambda v, step: v, np.ones(3),
+                       lipschitz=np.inf, max_iter=10, tol=0.0)
+
+
+def test_verbose_reports_the_iterations(capsys):
+    b, y = problem()
+    quiet = fitted(b, y)
+    assert capsys.readouterr().out == ""
+    model = fitted(b, y, verbose=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == model.n_iter_ + 1
+    assert lines[0].startswith(f"[SparseHeterogeneousMapping] 1/{model.max_iter}: objective ")
+    assert "converged after" in lines[-1]
+    np.testing.assert_array_equal(model.map_, quiet.map_)
+    fitted(b, y, verbose=1)
+    assert 2 <= len(capsys.readouterr().out.splitlines()) <= 12
+    with pytest.raises(ValueError, match="verbose must be an integer >= 0"):
+        fitted(b, y, verbose=-1)

@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._progress import Progress, check_verbose
 from .._validation import check_magnitude, check_number, check_option, validate_numeric
 from ..base import AlignmentTransformerMixin, BaseAdapter
 from ..domain import FeatureBlocks, infer_sample_domain
@@ -30,6 +31,8 @@ _INITS = ("auto", "zeros", "random")
 MIN_PARALLEL_PAIRS = 2
 #: Above this fraction of zero entries the map is applied as a sparse matrix.
 _SPARSE_APPLY = 0.9
+#: Blocks whose largest entry exceeds 2**_RESCALE_ABOVE are solved at unit scale.
+_RESCALE_ABOVE = 16
 
 
 # --------------------------------------------------------------- covariance
@@ -338,6 +341,9 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         norm of the map (a first-order stationarity test).
     random_state : int, RandomState instance or None, default=None
         For ``init="random"`` and the randomised SVD.
+    verbose : int, default=0
+        ``1``: about ten progress lines per fit (iteration, objective, step
+        length); ``2``: one per iteration.
 
     Attributes
     ----------
@@ -422,7 +428,7 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
     def __init__(self, estimator=None, *, source_features=None, target_features=None,
                  parallel_weight=1.0, alignment_weight=1.0, l1=0.01, group_l1=0.0,
                  mode="auto", init="auto", covariance_rank=None, max_iter=500,
-                 tol=1e-5, random_state=None):
+                 tol=1e-5, random_state=None, verbose=0):
         self.estimator = estimator
         self.source_features = source_features
         self.target_features = target_features
@@ -436,6 +442,7 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.verbose = verbose
 
     # ------------------------------------------------------------ layout
     def _check_X(self, X, *, reset=False, **kwargs):
@@ -481,6 +488,7 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
                      low=1, allow_none=True)
         check_number(self.max_iter, "max_iter", owner=name, integer=True, low=1)
         check_number(self.tol, "tol", owner=name, low=0)
+        check_verbose(self.verbose, owner=name)
         d_s, d_t = self.source_features_.size, self.target_features_.size
         if isinstance(self.init, np.ndarray) and self.init.shape != (d_s, d_t):
             raise ValueError(
@@ -542,27 +550,47 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         rng = check_random_state(self.random_state)
         X_src = data.X[:, blocks.source]
         X_tgt = data.X[:, blocks.target]
+        # Solve at unit scale: with X = 2**k X', F(W; X) = 2**(4k) F'(W; X') where
+        # F' has the parallel weight times 2**(-2k) and the penalties times
+        # 2**(-4k); the same minimiser, exactly (powers of two), without the
+        # quartic term overflowing float64 for large values.
+        k = _scale_exponent(X_src, X_tgt)
+        X_src, X_tgt = _ldexp(X_src, -k), _ldexp(X_tgt, -k)
         beta = float(self.alignment_weight)
         rank = self.covariance_rank
         cov_s = _CovarianceFactor(X_src[data.is_source], rank, rng) if beta else None
         cov_t = _CovarianceFactor(X_tgt[data.is_target], rank, rng) if beta else None
         if mode == "parallel":
             P_s, P_t = X_src[parallel], _dense(X_tgt[parallel])
-            alpha = float(self.parallel_weight)
+            alpha = np.ldexp(float(self.parallel_weight), -2 * k)
         else:
             P_s = P_t = None
             alpha = 0.0
         smooth = _SmoothObjective(P_s, P_t, cov_s, cov_t, alpha, beta)
         W0 = self._initial_map(mode, cov_s, cov_t, rng, blocks)
-        l1, gl1 = float(self.l1), float(self.group_l1)
+        l1, gl1 = np.ldexp(float(self.l1), -4 * k), np.ldexp(float(self.group_l1), -4 * k)
+        progress = Progress(check_verbose(self.verbose, owner=type(self).__name__),
+                            type(self).__name__, total=self.max_iter)
         result = monotone_fista(
             smooth,
             lambda W: sparse_group_penalty(W, l1, gl1),
             lambda V, step: sparse_group_prox_compact(V, step * l1, step * gl1),
             W0, lipschitz=_lipschitz_estimate(smooth, W0), max_iter=self.max_iter,
             tol=self.tol,
+            callback=lambda it, F, step: progress.step(
+                it, f"objective {_unscale(F, k):.6g}, step {step:.3g}"),
         )
-        if not result.converged:
+        progress.say(f"{'converged' if result.converged else 'stopped'} after "
+                      f"{result.n_iter} iterations, objective "
+                      f"{_unscale(result.objective[-1], k):.6g}")
+        if result.stalled:
+            warnings.warn(
+                f"{type(self).__name__}: the solver stopped after {result.n_iter} "
+                "iterations: no step decreases the objective any more (it is not "
+                "finite near the current map, or the step length underflows). The map "
+                "is the last good iterate; standardise the blocks (StandardScaler) "
+                "and lower alignment_weight.", ConvergenceWarning, stacklevel=4)
+        elif not result.converged:
             warnings.warn(
                 f"{type(self).__name__} did not converge in max_iter={self.max_iter} "
                 f"iterations (tol={self.tol}); increase max_iter, or standardise the "
@@ -571,21 +599,22 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         W = _dense(result.x)
         if not W.any():
             _, g0 = smooth(np.zeros_like(W), True)
+            g_max = _unscale(np.abs(g0).max(), k)
+            g_row = _unscale(np.sqrt((g0 * g0).sum(axis=1)).max(), k)
             warnings.warn(
                 f"{type(self).__name__}: the learnt map is all zero, so the mapped "
                 "source rows carry no information. The penalty is too strong: W = 0 "
                 "is a stationary point once l1 >= max |gradient at W = 0| = "
-                f"{np.abs(g0).max():.3g}, or group_l1 >= its largest row norm = "
-                f"{np.sqrt((g0 * g0).sum(axis=1)).max():.3g} (here l1={self.l1}, "
+                f"{g_max:.3g}, or group_l1 >= its largest row norm = "
+                f"{g_row:.3g} (here l1={self.l1}, "
                 f"group_l1={self.group_l1}); lower them.", UserWarning, stacklevel=4,
             )
         self.map_ = W
         self.sparsity_ = float(np.mean(W == 0))
-        self.objective_ = np.asarray(result.objective)
-        self.objective_terms_ = {
-            **smooth.terms(W), "l1": sparse_group_penalty(W, l1, 0.0),
-            "group_l1": sparse_group_penalty(W, 0.0, gl1),
-        }
+        self.objective_ = _unscale(np.asarray(result.objective), k)
+        terms = {**smooth.terms(W), "l1": sparse_group_penalty(W, l1, 0.0),
+                 "group_l1": sparse_group_penalty(W, 0.0, gl1)}
+        self.objective_terms_ = {name: float(_unscale(v, k)) for name, v in terms.items()}
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.mode_ = mode
@@ -647,13 +676,45 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         return np.asarray(names, dtype=object)[self.target_features_]
 
 
+def _scale_exponent(*blocks):
+    """``k >= 0`` such that the blocks divided by ``2**k`` have entries of
+    absolute value at most ``2**_RESCALE_ABOVE`` (0 when they already do)."""
+    largest = 0.0
+    for B in blocks:
+        values = B.data if sparse.issparse(B) else B
+        finite = np.abs(values[np.isfinite(values)])
+        if finite.size:
+            largest = max(largest, float(finite.max()))
+    exponent = int(np.frexp(largest)[1]) if largest > 0 else 0
+    return max(0, exponent - _RESCALE_ABOVE) if exponent > _RESCALE_ABOVE else 0
+
+
+def _ldexp(B, k):
+    """``B * 2**k`` (exact), dense or sparse, a new array."""
+    if not k:
+        return B
+    if sparse.issparse(B):
+        B = B.copy()
+        B.data = np.ldexp(B.data, k)
+        return B
+    return np.ldexp(B, k)
+
+
+def _unscale(value, k):
+    """An objective value of the unit-scale problem in the data's units
+    (times ``2**(4k)``; ``inf`` where that exceeds float64)."""
+    with np.errstate(over="ignore"):
+        return np.ldexp(value, 4 * k)
+
+
 def _lipschitz_estimate(smooth, W0):
     """Secant estimate of the local Lipschitz constant of ``grad f`` at ``W0``
     (the backtracking corrects it)."""
     _, g0 = smooth(W0, True)
     norm = np.linalg.norm(g0)
-    if norm == 0:
+    if norm == 0 or not np.isfinite(norm):
         return 1.0
     h = 1e-3 * max(np.linalg.norm(W0), 1.0) / norm
     _, g1 = smooth(W0 - h * g0, True)
-    return max(np.linalg.norm(g1 - g0) / (h * norm), 1e-8)
+    estimate = np.linalg.norm(g1 - g0) / (h * norm)
+    return max(estimate, 1e-8) if np.isfinite(estimate) else 1.0

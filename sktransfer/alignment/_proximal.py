@@ -138,10 +138,17 @@ class ProximalResult:
     n_iter: int = 0
     converged: bool = False
     lipschitz: float = np.nan
+    #: the backtracking found no step that decreases the quadratic bound
+    #: (``f`` not finite near ``y``, or ``L`` past :data:`MAX_LIPSCHITZ`)
+    stalled: bool = False
+
+
+#: Backtracking gives up (the solve stops, ``stalled``) once ``L`` exceeds this.
+MAX_LIPSCHITZ = 1e300
 
 
 def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
-                   shrink=0.9):
+                   shrink=0.9, callback=None):
     r"""Minimise ``F(x) = f(x) + g(x)`` by monotone FISTA with backtracking.
 
     The monotone variant of FISTA (Beck & Teboulle, IEEE TIP 2009, MFISTA):
@@ -168,6 +175,13 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
         Stop when the prox-gradient step from ``y``, ``||z - y||_F``, is at
         most ``tol * max(||z||_F, 1)`` (the norm of the gradient mapping
         relative to the iterate: a first-order stationarity test).
+    callback : callable ``(iteration, objective, step_norm) -> None``, optional
+        Called after each iteration (progress reports).
+
+    The backtracking always ends: a non-finite ``f(z)`` counts as a failed
+    bound, and once ``L`` exceeds :data:`MAX_LIPSCHITZ` (or is not finite)
+    the solve stops at the current iterate with ``stalled`` set, rather than
+    loop on a step of zero length.
 
     Returns
     -------
@@ -178,10 +192,12 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
     F_x = f_x + penalty(x)
     result = ProximalResult(x=x, objective=[F_x])
     x_prev, y, t, L = x, x, 1.0, float(lipschitz)
+    if not (np.isfinite(L) and L > 0):
+        raise ValueError(f"monotone_fista: lipschitz must be finite and > 0, got {L!r}.")
     for it in range(1, max_iter + 1):
         f_y, grad = smooth(y, True)
         L *= shrink
-        while True:
+        while np.isfinite(f_y) and L <= MAX_LIPSCHITZ:
             z = prox(_combine((1.0, y), (-1.0 / L, grad)), 1.0 / L)
             step = _combine((1.0, z), (-1.0, y))
             f_z, _ = smooth(z, False)
@@ -190,6 +206,9 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
             if f_z <= bound + 1e-12 * max(abs(f_y), 1.0):
                 break
             L *= 2.0
+        else:
+            result.stalled = True
+            break
         F_z = f_z + penalty(z)
         t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
         x_prev, x = x, (z if F_z <= F_x else x)
@@ -200,6 +219,8 @@ def monotone_fista(smooth, penalty, prox, x0, *, lipschitz, max_iter, tol,
         t = t_next
         result.objective.append(F_x)
         result.n_iter = it
+        if callback is not None:
+            callback(it, F_x, float(np.sqrt(step2)))
         if np.sqrt(step2) <= tol * max(_norm(z), 1.0):
             result.converged = True
             break

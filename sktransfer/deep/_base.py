@@ -278,7 +278,20 @@ class DomainNet(NeuralNet):
         self._seed_ = seed
         with self._on_device(device), seeded(seed, device):
             self._run_training(rows, partial=partial)
+        self._check_finite_parameters()
         return self
+
+    def _check_finite_parameters(self):
+        """A ``ValueError`` when a parameter of the trained module is NaN or
+        infinite: the last optimiser step can break them after a finite loss
+        (the loss check of :meth:`run_single_epoch` comes before the step)."""
+        for name, param in self.module_.named_parameters():
+            if not bool(torch.isfinite(param).all()):
+                raise ValueError(
+                    f"{type(self).__name__}: training diverged: the parameter "
+                    f"{name!r} holds NaN or infinity after the last step. Lower lr "
+                    f"(now {self.lr!r}) or the adaptation weight, or standardise the "
+                    "features; no model is returned from a diverged fit.")
 
     def _run_training(self, rows, *, partial):
         """Initialise (unless continuing) and train on the validated rows:

@@ -21,6 +21,7 @@ from .._kernels import (
     validate_kernel_params,
 )
 from .._per_domain import PerSourceDomainMixin
+from .._progress import Progress, check_verbose
 from .._validation import check_dict, check_number
 from ..base import BaseAdapter
 from ._qp import solve_box_slab_qp
@@ -198,6 +199,9 @@ class KMM(PerSourceDomainMixin, BaseAdapter):
         With several source domains (positive ``sample_domain`` ids),
         ``"pool"`` treats them as one source (the paper's method) and
         ``"per_domain"`` reweights each on its own to the target.
+    verbose : int, default=0
+        ``1``: about ten progress lines per solve (iteration and objective);
+        ``2``: one per iteration.
 
     Attributes
     ----------
@@ -388,6 +392,7 @@ class KMM(PerSourceDomainMixin, BaseAdapter):
         n_components=500,
         random_state=None,
         source_handling="pool",
+        verbose=0,
     ):
         self.estimator = estimator
         self.kernel = kernel
@@ -403,6 +408,7 @@ class KMM(PerSourceDomainMixin, BaseAdapter):
         self.n_components = n_components
         self.random_state = random_state
         self.source_handling = source_handling
+        self.verbose = verbose
 
     # ------------------------------------------------------------ checks
     def _eps(self, n_source):
@@ -423,6 +429,7 @@ class KMM(PerSourceDomainMixin, BaseAdapter):
         check_number(self.eps, "eps", owner="KMM", low=0, allow_none=True)
         check_number(self.tol, "tol", owner="KMM", low=0)
         check_number(self.max_iter, "max_iter", owner="KMM", integer=True, low=1)
+        check_verbose(self.verbose, owner="KMM")
         validate_approximation(self.approximation, self.n_components, self.kernel,
                                owner="KMM")
         n_source = int(np.count_nonzero(data.is_source))
@@ -458,9 +465,16 @@ class KMM(PerSourceDomainMixin, BaseAdapter):
         eps = self._eps(n_s)
         lo = n_s * max(1.0 - eps, 0.0)
         hi = min(n_s * (1.0 + eps), n_s * float(self.B))
-        result = solve_box_slab_qp(matvec, kappa, float(self.B), lo, hi,
-                                   tol=self.tol, max_iter=self.max_iter,
-                                   product_rtol=product_rtol, owner="KMM")
+        progress = Progress(self.verbose, "KMM", total=self.max_iter)
+        progress.say(f"{n_s} source rows, {n_t} target rows: solving the quadratic "
+                      "program")
+        result = solve_box_slab_qp(
+            matvec, kappa, float(self.B), lo, hi, tol=self.tol, max_iter=self.max_iter,
+            product_rtol=product_rtol, owner="KMM",
+            callback=lambda it, f: progress.step(it, f"objective {f:.8g}"))
+        progress.say(f"{'converged' if result.converged else 'stopped'} after "
+                      f"{result.n_iter} iterations ({result.n_matvec} kernel products), "
+                      f"objective {result.objective:.8g}")
         self.weights_ = result.x
         self.objective_ = result.objective
         self.n_iter_ = result.n_iter

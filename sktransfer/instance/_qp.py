@@ -259,7 +259,7 @@ def _probe_vector(K1):
 
 
 def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
-                      product_rtol=None, owner="solve_box_slab_qp"):
+                      product_rtol=None, owner="solve_box_slab_qp", callback=None):
     r"""Minimise ``1/2 x'Kx - kappa'x`` over ``{0<=x<=upper, lo<=1'x<=hi}``.
 
     Parameters
@@ -284,6 +284,8 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
         ``product_rounding(float32, n)`` for a single-precision matrix.
     owner : str
         Name used in the warning.
+    callback : callable ``(n_iter, objective) -> None``, optional
+        Called after each iteration (progress reports).
 
     Returns
     -------
@@ -397,6 +399,8 @@ def solve_box_slab_qp(matvec, kappa, upper, lo, hi, *, tol=1e-6, max_iter=1000,
             # else: the step is rejected, x is kept and the next step, without
             # momentum, is a plain projected-gradient step
             f_history.append(f)
+            if callback is not None:
+                callback(n_iter, f)
             window = max(_MIN_WINDOW, -(-n_iter // _WINDOW_DIVISOR))
             scale = max(abs(f), f_start - f)
             converged = (n_iter >= window

@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
+from .._progress import Progress, check_verbose
 from .._validation import check_magnitude, check_number, check_option, validate_numeric
 from ..domain import DomainData, check_masked_labels, check_sample_domain, labelled_mask
 
@@ -141,6 +142,7 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
     def _check_params(self):
         name = type(self).__name__
         check_number(self.n_estimators, "n_estimators", owner=name, integer=True, low=1)
+        check_verbose(self.verbose, owner=name)
         est = self._base_estimator()
         kind = "classifier" if self._task == "classification" else "regressor"
         if not (hasattr(est, "fit") and hasattr(est, "predict")
@@ -236,7 +238,8 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
         self.source_beta_ = _paper_source_beta(int((~is_target).sum()), self.n_estimators)
         rng = check_random_state(self.random_state)
         self.estimators_, errors, betas, corrections = [], [], [], []
-        for _ in range(self.n_estimators):
+        progress = Progress(self.verbose, type(self).__name__, total=self.n_estimators)
+        for t in range(1, self.n_estimators + 1):
             learner = clone(self._base_estimator())
             _set_random_states(learner, rng)
             learner.fit(X_train, y_train, sample_weight=weights * y_train.shape[0])
@@ -253,6 +256,8 @@ class _BaseTrAdaBoost(MetaEstimatorMixin, BaseEstimator):
             errors.append(error)
             betas.append(beta_t)
             corrections.append(correction)
+            progress.step(t, f"target error {error:.4f}, learner weight "
+                             f"{np.log(1.0 / beta_t):.4g}")
         self.estimator_errors_ = np.asarray(errors)
         self.estimator_weights_ = np.log(1.0 / np.asarray(betas))
         self.source_weights_ = weights[~is_target]
@@ -354,6 +359,9 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
         Seeds every ``random_state`` parameter of each clone of the base
         learner (scikit-learn's ``_set_random_states``), for reproducible
         fits.
+    verbose : int, default=0
+        ``1``: about ten lines per fit (the round, its target error and
+        learner weight); ``2``: one per round.
 
     Attributes
     ----------
@@ -502,11 +510,12 @@ class TrAdaBoostClassifier(ClassifierMixin, _BaseTrAdaBoost):
     """
 
     def __init__(self, estimator=None, *, n_estimators=50, correction=None,
-                 random_state=None):
+                 random_state=None, verbose=0):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.correction = correction
         self.random_state = random_state
+        self.verbose = verbose
 
     def _default_estimator(self):
         return DecisionTreeClassifier(max_depth=3)
@@ -749,6 +758,9 @@ class TrAdaBoostRegressor(_BaseTrAdaBoostRegressor):
     random_state : int, RandomState instance or None, default=None
         Seeds every ``random_state`` parameter of each clone of the base
         learner.
+    verbose : int, default=0
+        ``1``: about ten lines per fit (the round, its target error and
+        learner weight); ``2``: one per round.
 
     Attributes
     ----------
@@ -822,11 +834,12 @@ class TrAdaBoostRegressor(_BaseTrAdaBoostRegressor):
     """
 
     def __init__(self, estimator=None, *, n_estimators=50, loss="linear",
-                 random_state=None):
+                 random_state=None, verbose=0):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.loss = loss
         self.random_state = random_state
+        self.verbose = verbose
 
     def fit(self, X, y, sample_domain=None, sample_weight=None):
         """Run the :math:`N` boosting rounds.
@@ -999,6 +1012,9 @@ class TwoStageTrAdaBoostRegressor(_BaseTrAdaBoostRegressor):
         Adjusted error, in both stages.
     random_state : int, RandomState instance or None, default=None
         Shuffles the folds and seeds every learner.
+    verbose : int, default=0
+        ``> 0``: one line per step of the first stage (its cross-validated
+        target error).
 
     Attributes
     ----------
@@ -1047,13 +1063,14 @@ class TwoStageTrAdaBoostRegressor(_BaseTrAdaBoostRegressor):
     """
 
     def __init__(self, estimator=None, *, n_steps=10, n_estimators=50, n_folds=5,
-                 loss="linear", random_state=None):
+                 loss="linear", random_state=None, verbose=0):
         self.estimator = estimator
         self.n_steps = n_steps
         self.n_estimators = n_estimators
         self.n_folds = n_folds
         self.loss = loss
         self.random_state = random_state
+        self.verbose = verbose
 
     def _check_params(self):
         super()._check_params()
@@ -1096,10 +1113,14 @@ class TwoStageTrAdaBoostRegressor(_BaseTrAdaBoostRegressor):
         shares = base_share + np.arange(self.n_steps) / (self.n_steps - 1) * (1 - base_share)
         shares[-1] = 1.0
         errors, betas, step_weights = [], [], []
+        progress = Progress(2 if self.verbose else 0, type(self).__name__,
+                            total=self.n_steps)
         for s in range(self.n_steps):
             step_weights.append(weights)
             errors.append(self._cv_error(X_train, y_train, is_target, weights,
                                          folds, rng))
+            progress.step(s + 1, f"target share {shares[s]:.3f}, cross-validated "
+                                 f"target error {errors[-1]:.4g}")
             if s + 1 < self.n_steps:
                 weights, beta = self._next_weights(X_train, y_train, is_target,
                                                    weights, shares[s + 1], rng)

@@ -130,9 +130,8 @@ ESTIMATORS = estimators()
 #: defects the fuzzing found and that are not fixed yet (each skipped case
 #: would fail): the issue's notes say so too
 KNOWN_DEFECTS = {
-    "SparseHeterogeneousMapping": (
-        "does not return within 20 s on values of about 1e49-1e50 (under the 1e100 "
-        "magnitude limit): the FISTA solve stalls; found by this test, not fixed yet"),
+    # none open; e.g. SparseHeterogeneousMapping's solve once stalled on values
+    # near 1e50 (fixed: unit-scale solve, bounded backtracking)
 }
 
 
