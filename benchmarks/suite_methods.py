@@ -46,9 +46,11 @@ def choose_regularised(X, y, kind="classification"):
         classes, counts = np.unique(y, return_counts=True)
         est = LogisticRegression(solver="liblinear" if classes.size == 2 else "lbfgs",
                                  max_iter=1000)
-        # a few target labels: fewer folds when even the largest class has
-        # fewer than 5 rows; none (the default C) when it has one
-        n_splits = min(5, int(counts.max()))
+        # a few target labels: fewer folds when the smallest class has fewer
+        # than 5 rows (every training fold must hold every class); none (the
+        # default C) when a class has a single row: a fold without it cannot be
+        # fitted, and a grid of all-NaN scores would pick its first C blindly
+        n_splits = min(5, int(counts.min()))
         if n_splits < 2:
             return est, {}
         grid = {"C": list(LOGREG_C)}

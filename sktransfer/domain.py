@@ -159,6 +159,10 @@ def check_masked_labels(y, n_samples, *, task="auto"):
         if np.isinf(y).any():
             raise ValueError("y contains infinity; mark unlabelled rows with NaN.")
     elif task == "classification":
+        if y.dtype.kind == "f" and np.isinf(y).any():
+            raise ValueError(
+                "y contains infinity; a class label must be finite (mark unlabelled "
+                "rows with -1 or NaN).")
         check_classification_targets(y[labelled_mask(y, task=task)])
     return y
 

@@ -141,11 +141,6 @@ SKORCH_REASONS = {
         "skorch's NeuralNet.__init__ sets history_, initialized_ and "
         "virtual_params_ (skorch's design, kept so that skorch's machinery works)"
     ),
-    "check_set_params": (
-        "skorch keeps the set _params_to_validate among the attributes its "
-        "get_params reports; the check sets it to a float, which skorch's "
-        "set_params then calls .add on"
-    ),
 }
 CLASSES_REASON = {
     "check_classifiers_classes": (

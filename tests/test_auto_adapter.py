@@ -254,7 +254,8 @@ def test_pipeline_dataframe_pickle_clone_gridsearch():
     auto = small().fit(df, y)
     np.testing.assert_array_equal(auto.feature_names_in_, list("abcd"))
     again = pickle.loads(pickle.dumps(auto))
-    np.testing.assert_array_equal(again.predict(Xt), auto.predict(Xt))
+    Xt_df = pd.DataFrame(Xt, columns=list("abcd"))
+    np.testing.assert_array_equal(again.predict(Xt_df), auto.predict(Xt_df))
     assert clone(auto).get_params()["candidates"] is not None
     search = GridSearchCV(small(), {"margin": [0.5, 5.0]}, cv=2).fit(X, y)
     assert search.best_params_["margin"] in (0.5, 5.0)
@@ -380,6 +381,10 @@ AUTO_REASONS = {
     expected_failed_checks=lambda est: AUTO_REASONS if est.estimator is not None
     and est._task() == "classification" else {},
 )
+# scikit-learn's check data (a handful of rows, one class in a fold, zero
+# weights) makes some candidate settings fail in a fold: AutoAdapter says so
+# in this warning, as it should, and decides without them
+@pytest.mark.filterwarnings("ignore:.*candidate setting.*failed in at least one fold")
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(BENCHMARKS))
 import suite  # noqa: E402
 import suite_report  # noqa: E402
 import suite_run  # noqa: E402
-from suite_methods import Method  # noqa: E402
+from suite_methods import Method, choose_regularised  # noqa: E402
 from suite_tasks import problem_from_split, select_tasks  # noqa: E402
 
 from sktransfer.datasets import make_covariate_shift, make_domain_split  # noqa: E402
@@ -348,3 +348,19 @@ def test_few_labels_fair_comparison_uses_the_cross_validated_baseline():
     lines = fl.by_label_count(rows, table, ["regular_transfer", "best_by_cv"])
     # 7 labelled rows: the 5-10 bucket; 73.5 - 71.5 = +2, 73.5 - 65 = +8.5
     assert "| regular_transfer | +2.00 / +8.50 |  |  |  |" in lines
+
+
+def test_regularisation_is_not_chosen_blindly_with_a_singleton_class():
+    """One labelled row of a class: no fold without it can be fitted, so no
+    cross-validation (the default C) rather than an all-NaN grid's first C;
+    two rows of each: two folds, every one fitted."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est, params = choose_regularised(X, np.r_[0, np.ones(11, int)])
+        assert params == {} and est.C == 1.0
+        est, params = choose_regularised(X, np.r_[0, 0, np.ones(10, int)])
+        assert set(params) == {"C"}

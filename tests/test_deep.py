@@ -513,15 +513,6 @@ from _harness import (  # noqa: E402
     SuppliesDomainsToPartialFit,
 )
 
-INIT_SIGNATURE_REASON = {
-    # the check sets the parameters of __init__'s signature; only the
-    # source-only nets list skorch's own (callbacks, ...) in theirs
-    "check_do_not_raise_errors_in_init_or_set_params": (
-        "skorch's set_params re-initialises what a parameter touches at once "
-        "(set_params(callbacks=-1) builds the callback list and raises); skorch's "
-        "design, which its users rely on"
-    ),
-}
 # module-level names, so that pickle finds the classes
 CHECKED = []
 for _Net in CLASSIFIERS + REGRESSORS:
@@ -534,8 +525,6 @@ for _Net in CLASSIFIERS + REGRESSORS:
 def _expected_failures(estimator):
     from sklearn.base import is_classifier
     reasons = {**SKORCH_REASONS, **(CLASSES_REASON if is_classifier(estimator) else {})}
-    if isinstance(estimator, (SourceOnlyClassifier, SourceOnlyRegressor)):
-        reasons.update(INIT_SIGNATURE_REASON)
     return reasons
 
 

@@ -139,7 +139,8 @@ def test_pipeline_and_grid_search_with_a_domain_splitter():
     from sktransfer.model_selection import DomainShuffleSplit
 
     d = make_rotating_moons(n_per_domain=80, angles=(0, 20, 40), random_state=0)
-    pipe = make_pipeline(StandardScaler(), GradualSelfTraining(base()))
+    # keep_fraction=0.5 of a 60-row fold domain: fewer rows than 40 components
+    pipe = make_pipeline(StandardScaler(), GradualSelfTraining(base(n_components=20)))
     search = GridSearchCV(
         pipe, {"gradualselftraining__keep_fraction": [0.5, 0.9]},
         cv=DomainShuffleSplit(n_splits=2, test_size=0.25, random_state=0),

@@ -189,6 +189,23 @@ class DomainNet(NeuralNet):
     def _task(self):
         return self._task_kind
 
+    def _get_param_names(self):
+        # skorch reports its private set _params_to_validate (the "__" keys
+        # given at construction) among the parameters; it is bookkeeping, which
+        # __init__ rebuilds from those keys, not a parameter a search may set
+        return [k for k in super()._get_param_names() if k != "_params_to_validate"]
+
+    def set_params(self, **params):
+        """Set parameters (skorch's ``set_params``), except that before the
+        first fit a new ``callbacks`` list is only stored, not initialised:
+        validated in ``fit``, as scikit-learn's convention asks (skorch
+        initialises the callbacks at once, so a bad value raised here)."""
+        if "callbacks" in params and not self.initialized_:
+            vars(self)["callbacks"] = params.pop("callbacks")
+            if not params:
+                return self
+        return super().set_params(**params)
+
     def _check_params(self):
         owner = type(self).__name__
         check_number(self.batch_size, "batch_size", owner=owner, integer=True, low=2)
@@ -199,6 +216,10 @@ class DomainNet(NeuralNet):
                 f"{owner}: lr={self.lr!r} does not fit the optimiser's float32 "
                 f"arithmetic (at most {_MAX_LR:g}); learning rates are usually "
                 "1e-5 to 1e-1.")
+        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
+            raise ValueError(
+                f"{owner}: callbacks must be None or a list of skorch callbacks (or "
+                f"(name, callback) pairs), got {self.callbacks!r}.")
         if self.train_split is not None and not callable(self.train_split):
             raise ValueError(
                 "train_split must be None or a callable such as "

@@ -98,7 +98,7 @@ class GradualSelfTraining(DomainContractMixin, LabelledScoreMixin, MetaEstimator
     >>> from sktransfer.datasets import make_rotating_moons
     >>> from sktransfer.multisource import GradualSelfTraining
     >>> data = make_rotating_moons(angles=(0, 20, 40, 60), random_state=0)
-    >>> model = GradualSelfTraining(MLPClassifier((32, 32), max_iter=500, random_state=0))
+    >>> model = GradualSelfTraining(MLPClassifier((32, 32), max_iter=1000, random_state=0))
     >>> model = model.fit(data.X, data.y, sample_domain=data.sample_domain)
     >>> model.path_
     [-2, -3, -1]

@@ -135,6 +135,22 @@ KNOWN_DEFECTS = {
 }
 
 
+def _attempt(name, params, call):
+    """Run ``call()`` (whose steps are ``bounded``) recording warnings:
+    ``(True, result, warnings)``, or ``(False, None, warnings)`` when it raised
+    an acceptable error; the test fails on a timeout or any other error."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call()
+        except _Timeout:
+            pytest.fail(f"{name} did not return within {WALL_S} s on {params}")
+        except Exception as exc:                     # noqa: BLE001
+            assert acceptable(exc), f"{name} {params}: {type(exc).__name__}: {exc}"
+            return False, None, caught
+    return True, result, caught
+
+
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.skip(reason=KNOWN_DEFECTS[n])) if n in KNOWN_DEFECTS
     else n for n in sorted(ESTIMATORS)])
@@ -145,19 +161,18 @@ def test_estimator(name, data):
     clean = data.draw(st.booleans())
     X, y, sd, X_new = data.draw(domain_data(task, clean))
     params = _params(data.draw, space, clean)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            est = make(params, task)
-            kwargs = {} if sd is None else {"sample_domain": sd}
-            bounded(lambda: est.fit(X, y, **kwargs))
-            out = bounded(lambda: (est.transform(X_new) if not hasattr(est, "predict")
-                                   else est.predict(X_new)))
-        except _Timeout:
-            pytest.fail(f"{name} did not return within {WALL_S} s on {params}")
-        except Exception as exc:                     # noqa: BLE001
-            assert acceptable(exc), f"{name} {params}: {type(exc).__name__}: {exc}"
-            return
+    kwargs = {} if sd is None else {"sample_domain": sd}
+
+    def fit_and_apply():
+        est = make(params, task)
+        bounded(lambda: est.fit(X, y, **kwargs))
+        return est, bounded(lambda: (est.transform(X_new) if not hasattr(est, "predict")
+                                     else est.predict(X_new)))
+
+    ok, result, caught = _attempt(name, params, fit_and_apply)
+    if not ok:
+        return
+    est, out = result
     event("returned an output")
     out = np.asarray(out, dtype=np.float64)
     assert out.shape[0] == X_new.shape[0]
@@ -182,15 +197,9 @@ def test_scorer(name, data):
     make, space = SCORERS[name]
     X, y, sd, _ = data.draw(domain_data("classification"))
     params = _params(data.draw, space)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            value = _score(make, params, X, y, sd)
-        except _Timeout:
-            pytest.fail(f"{name} did not return within {WALL_S} s")
-        except Exception as exc:                     # noqa: BLE001
-            assert acceptable(exc), f"{name} {params}: {type(exc).__name__}: {exc}"
-            return
+    ok, value, caught = _attempt(name, params, lambda: _score(make, params, X, y, sd))
+    if not ok:
+        return
     assert np.isfinite(value) or caught, f"{name} gave {value} without a warning"
 
 
@@ -215,28 +224,21 @@ def test_metric(name, data):
     Xs, _, _, _ = data.draw(domain_data("classification"))
     Xt, _, _, _ = data.draw(domain_data("classification"))
     params = _params(data.draw, space)
-    try:
-        value = bounded(lambda: func(Xs, Xt, **params))
-    except _Timeout:
-        pytest.fail(f"{name} did not return within {WALL_S} s")
-    except Exception as exc:                         # noqa: BLE001
-        assert acceptable(exc), f"{name} {params}: {type(exc).__name__}: {exc}"
+    ok, value, _ = _attempt(name, params, lambda: bounded(lambda: func(Xs, Xt, **params)))
+    if not ok:
         return
     assert np.isfinite(value), f"{name} {params} gave {value}"
 
 
 def _run(name, make_and_fit, X_new, params):
     """Fit, predict, check the output as test_estimator does."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            est = bounded(make_and_fit)
-            out = bounded(lambda: est.predict(X_new))
-        except _Timeout:
-            pytest.fail(f"{name} did not return within {WALL_S} s on {params}")
-        except Exception as exc:                     # noqa: BLE001
-            assert acceptable(exc), f"{name} {params}: {type(exc).__name__}: {exc}"
-            return
+    def fit_and_predict():
+        est = bounded(make_and_fit)
+        return bounded(lambda: est.predict(X_new))
+
+    ok, out, caught = _attempt(name, params, fit_and_predict)
+    if not ok:
+        return
     event("returned an output")
     out = np.asarray(out, dtype=np.float64)
     assert out.shape[0] == X_new.shape[0]
@@ -294,14 +296,10 @@ def test_splitter(name, data):
     clean = data.draw(st.booleans())
     X, y, sd, _ = data.draw(domain_data("classification", clean))
     params = _params(data.draw, space, clean)
-    try:
-        splitter = make(params)
-        kwargs = {} if sd is None else {"sample_domain": sd}
-        folds = bounded(lambda: list(splitter.split(X, y, **kwargs)))
-    except _Timeout:
-        pytest.fail(f"{name} did not return within {WALL_S} s")
-    except Exception as exc:                         # noqa: BLE001
-        assert acceptable(exc), f"{name} {params}: {type(exc).__name__}: {exc}"
+    kwargs = {} if sd is None else {"sample_domain": sd}
+    ok, folds, _ = _attempt(name, params, lambda: bounded(
+        lambda: list(make(params).split(X, y, **kwargs))))
+    if not ok:
         return
     event("returned an output")
     for train, test in folds:
