@@ -387,6 +387,15 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
     both domains' rows together); the group penalty and the
     low-rank covariances are additions; the solver is monotone FISTA.
 
+    Scale: when an entry of the blocks exceeds :math:`2^{16}`, the problem
+    is solved on the blocks divided by a power of two :math:`2^k` (so that
+    the quartic term cannot overflow), with :math:`\alpha` times
+    :math:`2^{-2k}` and the penalties times :math:`2^{-4k}`: exactly the
+    same minimiser. ``objective_`` and ``objective_terms_`` are reported in
+    the data's units (``inf`` where that exceeds float64, for entries above
+    about :math:`10^{77}`, where the penalties also underflow to zero
+    against the smooth part).
+
     Cost per iteration: :math:`O(\mathrm{nnz}(P_s) d_t + r_s d_s d_t +
     r_s d_t \min(d_t, r_s + r_t))` with :math:`r` the rows of each
     covariance factor (``min(n, d)``, or ``covariance_rank``); sparse ``X``
