@@ -13,8 +13,7 @@ import warnings
 import numpy as np
 import pytest
 from _targets import PLAUSIBLE, deep, estimators, metrics, online, scorers, splitters
-from conftest import PROFILE
-from hypothesis import event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.slow
@@ -272,9 +271,6 @@ DEEP = deep() if importlib.util.find_spec("torch") else {}
 
 
 @pytest.mark.parametrize("name", sorted(DEEP))
-# a tenth of the cases in CI (a deep fit takes ~0.1 s); all of them in "full"
-@settings(max_examples=settings().max_examples if PROFILE == "full"
-          else max(5, settings().max_examples // 10))
 @given(data=st.data())
 def test_deep(name, data):
     make, space, tasks = DEEP[name]
