@@ -67,29 +67,6 @@ sphinx_gallery_conf = {
 }
 
 
-def _skip_metadata_request_methods(app, what, name, obj, skip, options):
-    """scikit-learn generates set_fit_request / set_score_request / ... on
-    every estimator; their docstrings point into scikit-learn's own docs
-    (a label and a glossary term this site does not have) and say nothing
-    specific to sktransfer, so the API pages leave them out."""
-    if name.startswith("set_") and name.endswith("_request"):
-        return True
-    return skip
-
-
-def _skip_request_methods(app, what, name, obj, skip, options):
-    # scikit-learn's generated set_{fit,score,...}_request methods: their
-    # docstrings cross-reference the scikit-learn glossary, not this site
-    if name.startswith("set_") and name.endswith("_request"):
-        return True
-    return None
-
-
-def setup(app):
-    app.connect("autodoc-skip-member", _skip_request_methods)
-    app.connect("autodoc-skip-member", _skip_metadata_request_methods)
-
-
 # Attribute names such as ``n_seen_`` appear bare in the numpydoc type lines
 # ("ndarray of shape (n_seen_,)"); reST reads a trailing underscore as a link
 # reference ("Unknown target name"). Escape it before numpydoc renders them.
@@ -113,8 +90,10 @@ def _escape_shape_names(app, what, name, obj, options, lines):
 
 
 def _skip_request_methods(app, what, name, obj, skip, options):
-    # scikit-learn's generated set_{fit,score,...}_request methods: their
-    # docstrings cross-reference the scikit-learn glossary, not this site
+    """scikit-learn generates set_fit_request / set_score_request / ... on
+    every estimator; their docstrings point into scikit-learn's own docs (a
+    label and a glossary term this site does not have) and say nothing
+    specific to sktransfer, so the API pages leave them out."""
     if name.startswith("set_") and name.endswith("_request"):
         return True
     return None

@@ -27,8 +27,8 @@ class Progress:
     """Reporter for one fit of ``total`` steps (``None``: unknown).
 
     ``step(i, message)`` prints ``[owner] message`` when ``verbose`` asks for
-    step ``i`` (1-based); ``done(message)`` prints a final line when
-    ``verbose > 0``.
+    step ``i`` (1-based); ``say(message)`` prints a line (a start or a
+    summary) whenever ``verbose > 0``.
     """
 
     def __init__(self, verbose, owner, total=None):

@@ -59,20 +59,26 @@ def check_bool(value, name, *, owner=None):
 MAX_ABS_VALUE = 1e100
 
 
+def largest_abs(X):
+    """The largest absolute value among the entries of ``X`` (dense or
+    sparse: its stored entries), NaN ignored (an absent block of the block
+    layout is not a magnitude); 0 for an empty or non-float ``X``."""
+    data = np.asarray(X.data if hasattr(X, "data") and hasattr(X, "indptr") else X)
+    if not data.size or data.dtype.kind not in "fc":
+        return 0.0
+    return float(np.max(np.abs(data), initial=0.0, where=~np.isnan(data)))
+
+
 def check_magnitude(X, *, owner, what="X"):
     """Raise a ``ValueError`` when an entry of ``X`` (dense or sparse,
     already finite) exceeds :data:`MAX_ABS_VALUE` in absolute value."""
-    data = X.data if hasattr(X, "data") and hasattr(X, "indptr") else X
-    data = np.asarray(data)
-    if data.size and data.dtype.kind in "fc":
-        # NaN (an absent block of the block layout) is not a magnitude
-        largest = float(np.max(np.abs(data), initial=0.0, where=~np.isnan(data)))
-        if largest > MAX_ABS_VALUE:
-            raise ValueError(
-                f"{owner}: {what} has an entry of absolute value {largest:.3g}, above "
-                f"{MAX_ABS_VALUE:g}; distances and covariances of such values overflow "
-                "float64. Rescale the features (e.g. StandardScaler, or a change of "
-                "units) first.")
+    largest = largest_abs(X)
+    if largest > MAX_ABS_VALUE:
+        raise ValueError(
+            f"{owner}: {what} has an entry of absolute value {largest:.3g}, above "
+            f"{MAX_ABS_VALUE:g}; distances and covariances of such values overflow "
+            "float64. Rescale the features (e.g. StandardScaler, or a change of "
+            "units) first.")
 
 
 def check_sample_weight(sample_weight, n_samples, *, owner):

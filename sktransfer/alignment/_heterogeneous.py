@@ -13,7 +13,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._progress import Progress, check_verbose
-from .._validation import check_magnitude, check_number, check_option, validate_numeric
+from .._validation import (
+    check_magnitude,
+    check_number,
+    check_option,
+    largest_abs,
+    validate_numeric,
+)
 from ..base import AlignmentTransformerMixin, BaseAdapter
 from ..domain import FeatureBlocks, infer_sample_domain
 from ._proximal import (
@@ -578,8 +584,7 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
         smooth = _SmoothObjective(P_s, P_t, cov_s, cov_t, alpha, beta)
         W0 = self._initial_map(mode, cov_s, cov_t, rng, blocks)
         l1, gl1 = np.ldexp(float(self.l1), -4 * k), np.ldexp(float(self.group_l1), -4 * k)
-        progress = Progress(check_verbose(self.verbose, owner=type(self).__name__),
-                            type(self).__name__, total=self.max_iter)
+        progress = Progress(self.verbose, type(self).__name__, total=self.max_iter)
         result = monotone_fista(
             smooth,
             lambda W: sparse_group_penalty(W, l1, gl1),
@@ -590,8 +595,8 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
                 it, f"objective {_unscale(F, k):.6g}, step {step:.3g}"),
         )
         progress.say(f"{'converged' if result.converged else 'stopped'} after "
-                      f"{result.n_iter} iterations, objective "
-                      f"{_unscale(result.objective[-1], k):.6g}")
+                     f"{result.n_iter} iterations, objective "
+                     f"{_unscale(result.objective[-1], k):.6g}")
         if result.stalled:
             warnings.warn(
                 f"{type(self).__name__}: the solver stopped after {result.n_iter} "
@@ -688,18 +693,13 @@ class SparseHeterogeneousMapping(AlignmentTransformerMixin, BaseAdapter):
 def _scale_exponent(*blocks):
     """``k >= 0`` such that the blocks divided by ``2**k`` have entries of
     absolute value at most ``2**_RESCALE_ABOVE`` (0 when they already do)."""
-    largest = 0.0
-    for B in blocks:
-        values = B.data if sparse.issparse(B) else B
-        finite = np.abs(values[np.isfinite(values)])
-        if finite.size:
-            largest = max(largest, float(finite.max()))
-    exponent = int(np.frexp(largest)[1]) if largest > 0 else 0
-    return max(0, exponent - _RESCALE_ABOVE) if exponent > _RESCALE_ABOVE else 0
+    largest = max(largest_abs(B) for B in blocks)
+    return max(0, int(np.frexp(largest)[1]) - _RESCALE_ABOVE)
 
 
 def _ldexp(B, k):
-    """``B * 2**k`` (exact), dense or sparse, a new array."""
+    """``B * 2**k`` (exact), dense or sparse: a new array, or ``B`` itself
+    when ``k = 0``."""
     if not k:
         return B
     if sparse.issparse(B):

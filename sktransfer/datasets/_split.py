@@ -145,7 +145,7 @@ def make_domain_split(dataset, source, target, *, task=None, separate_sources=Fa
         source_domains, target_domains : list
             The names (or ids) of the domains selected.
         task : str
-            The task.
+            ``"classification"`` or ``"regression"``.
         feature_names, target_names : list
             Copied from ``dataset`` when present.
 

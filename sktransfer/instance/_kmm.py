@@ -467,14 +467,14 @@ class KMM(PerSourceDomainMixin, BaseAdapter):
         hi = min(n_s * (1.0 + eps), n_s * float(self.B))
         progress = Progress(self.verbose, "KMM", total=self.max_iter)
         progress.say(f"{n_s} source rows, {n_t} target rows: solving the quadratic "
-                      "program")
+                     "program")
         result = solve_box_slab_qp(
             matvec, kappa, float(self.B), lo, hi, tol=self.tol, max_iter=self.max_iter,
             product_rtol=product_rtol, owner="KMM",
             callback=lambda it, f: progress.step(it, f"objective {f:.8g}"))
         progress.say(f"{'converged' if result.converged else 'stopped'} after "
-                      f"{result.n_iter} iterations ({result.n_matvec} kernel products), "
-                      f"objective {result.objective:.8g}")
+                     f"{result.n_iter} iterations ({result.n_matvec} kernel products), "
+                     f"objective {result.objective:.8g}")
         self.weights_ = result.x
         self.objective_ = result.objective
         self.n_iter_ = result.n_iter
