@@ -461,3 +461,30 @@ def test_iw_label_matches_bbse_weights_by_hand():
         w = np.clip(np.linalg.solve(C, mu), 0, None)[y[held]]
         values.append(100 * np.sum(w * (pred == y[held])) / np.sum(w))
     np.testing.assert_allclose(auto.cv_results_["mean_iw_label"][0], np.mean(values))
+
+
+def test_label_shift_is_not_chosen_when_bbse_contradicts_label_shift():
+    # the gallery example's covariate shift: BBSE's reading of the source
+    # model's (mostly wrong) target predictions is a negative class
+    # proportion, so iw_label is not computed and the correction cannot be
+    # chosen (it was, before the test: 20.4% on the target)
+    from sktransfer import LabelShiftClassifier
+    from sktransfer.datasets import make_covariate_shift
+    data = make_covariate_shift(n_source=300, n_target=300, shift=1.5, random_state=0)
+    tgt = data.sample_domain == 2
+    y, sd = np.where(tgt, -1, data.y), np.where(tgt, -2, 1)
+    cands = [("shift", LabelShiftClassifier(LogisticRegression()),
+              {"method": ["em", "bbse"]})]
+    import warnings
+
+    from sktransfer.instance._label_shift import LabelShiftAssumptionWarning
+    with warnings.catch_warnings():
+        # the fold fits' warnings stay inside: the criterion accounts for them
+        warnings.simplefilter("error", LabelShiftAssumptionWarning)
+        auto = AutoAdapter(LogisticRegression(), candidates=cands,
+                           random_state=0).fit(data.X, y, sample_domain=sd)
+    res = auto.cv_results_
+    shift = res["candidate"] == "shift"
+    assert np.all(np.isnan(res["mean_iw_label"][shift]))
+    assert auto.best_name_ == "source_only" and not auto.adapted_
+    assert any("iw_label could not be computed" in v for v in res["verdict"][shift])

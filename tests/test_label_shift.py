@@ -179,3 +179,47 @@ def test_bbse_class_ratio_by_hand_and_unidentified():
     np.testing.assert_allclose(bbse_class_ratio(pred, y, pred_t, [0, 1]), [1 / 3, 5 / 3])
     # a class never predicted: C singular, the ratio is not identified
     assert bbse_class_ratio(np.zeros(10, int), y, pred_t, [0, 1]) is None
+
+
+def test_bbse_upper_bounds_test_the_label_shift_assumption():
+    from sktransfer.instance._label_shift import bbse_upper_bounds
+    # C = [[0.4, 0.1], [0.1, 0.4]] on 1000 source rows, p_s = (1/2, 1/2)
+    y = np.repeat([0, 1], 500)
+    pred = np.r_[np.repeat([0, 1], [400, 100]), np.repeat([0, 1], [100, 400])]
+    # mu = [0.3, 0.7]: w = [1/3, 5/3], q = [1/6, 5/6], a distribution
+    upper = bbse_upper_bounds(pred, y, np.repeat([0, 1], [300, 700]), [0, 1],
+                              random_state=0)
+    assert upper.shape == (2,) and np.all(upper > [1 / 6, 5 / 6])
+    # mu = [0.9, 0.1]: w = C^-1 mu = [7/3, -1/3], q = [7/6, -1/6]: no
+    # proportions of the source's classes predict 90% class 0
+    upper = bbse_upper_bounds(pred, y, np.repeat([0, 1], [900, 100]), [0, 1],
+                              random_state=0)
+    assert upper[1] < 0 < upper[0]
+    assert -1 / 6 < upper[1] < -0.1  # the bound is above the estimate, near it
+    # reproducible; a class never predicted: not identified
+    np.testing.assert_array_equal(
+        upper, bbse_upper_bounds(pred, y, np.repeat([0, 1], [900, 100]), [0, 1],
+                                 random_state=0))
+    assert bbse_upper_bounds(np.zeros(1000, int), y, pred, [0, 1]) is None
+
+
+def test_bbse_warns_when_the_shift_is_not_a_label_shift():
+    from sktransfer.datasets import make_covariate_shift
+    # a covariate shift on which the linear source model gets ~20% of the
+    # target right: BBSE reads its predictions as a change of the classes
+    data = make_covariate_shift(n_source=300, n_target=300, shift=1.5, random_state=0)
+    y = np.where(data.sample_domain == 2, -1, data.y)
+    model = LabelShiftClassifier(LogisticRegression(), method="bbse", random_state=0)
+    with pytest.warns(UserWarning, match="contradict the label-shift assumption"):
+        model.fit(data.X, y)
+    assert np.min(model.proportion_upper_bounds_) < 0
+    # a genuine label shift: no warning, every bound above 0
+    X, y, sd, Xt, yt = mixture(n_s=600, n_t=600)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LabelShiftClassifier(LogisticRegression(), method="bbse",
+                                     random_state=0).fit(X, y)
+    assert np.all(model.proportion_upper_bounds_ > 0)
+    em = LabelShiftClassifier(LogisticRegression(), random_state=0).fit(X, y)
+    assert em.proportion_upper_bounds_ is None

@@ -15,12 +15,14 @@ saw:
 
 **Without target labels** the evidence is an importance-weighted validation
 on held-out source rows, and here it is not enough: AutoAdapter keeps
-source-only on the first two (missing a real gain of the label-shift
-correction on the first: one of its three folds fell below source-only),
-and on the third it is fooled: the source model's wrong predictions of the
-target look like a label shift, and the label-shift correction is chosen,
-for no gain (KMM would have helped). Nothing in the label-free criteria
-shows the mistake; read ``decision_``.
+source-only on all three. On the first it misses a real gain of the
+label-shift correction (one of its three folds fell below source-only). On
+the third, the source model's wrong predictions of the target look like a
+label shift; black-box shift estimation then gives the positive class a
+negative target proportion, which contradicts the label-shift assumption,
+so the correction is not chosen (before that test it was, for no gain) --
+but no covariate-shift adapter shows evidence either (KMM would have
+helped). Read ``decision_``.
 
 **With twenty labelled target rows** (marked by a negative
 ``sample_domain``; the ``"target-labels"`` mode is then chosen by itself)

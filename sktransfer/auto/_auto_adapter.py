@@ -17,7 +17,11 @@ from sklearn.utils.validation import _check_method_params, check_is_fitted
 
 from ..base import DomainContractMixin, LabelledScoreMixin
 from ..domain import MASKED_LABEL, labelled_mask
-from ..instance._label_shift import bbse_class_ratio
+from ..instance._label_shift import (
+    LabelShiftAssumptionWarning,
+    bbse_class_ratio,
+    bbse_upper_bounds,
+)
 from ..model_selection._folds import labelled_folds
 from ..model_selection._scorers import (
     _domain_ratio,
@@ -128,7 +132,11 @@ def _evaluate(candidate, params, data, fold, fit_params, scoring):
     """Criteria of one candidate setting on one fold (a dict)."""
     t0 = time.perf_counter()
     try:
-        scores = _criteria(candidate, params, data, fold, fit_params, scoring)
+        with warnings.catch_warnings():
+            # the fold's own test of the assumption (iw_label) already
+            # accounts for it: one warning per fold fit would only be noise
+            warnings.simplefilter("ignore", LabelShiftAssumptionWarning)
+            scores = _criteria(candidate, params, data, fold, fit_params, scoring)
     except Exception as exc:  # noqa: BLE001 - a failed setting is reported, not fatal
         return {"error": f"{type(exc).__name__}: {exc}",
                 "fit_time": time.perf_counter() - t0}
@@ -207,7 +215,11 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
       evidence for label-shift correction, whose correction ``iw`` cannot
       see (the held-out source rows have the source's class proportions;
       measured in ``docs/auto_adapter.md``). NaN when the confusion matrix
-      is singular. Deviation: the confusion matrix is estimated on the same
+      is singular, or when the estimate contradicts label shift: a target
+      class proportion negative beyond its bootstrap error (a covariate
+      shift on which the estimator is badly wrong looks like a change of
+      the classes to BBSE; the test keeps the correction from being chosen
+      there). Deviation: the confusion matrix is estimated on the same
       held-out rows that are scored.
     * ``entropy`` and ``snd`` (classifiers with ``predict_proba``): minus
       the mean prediction entropy and the soft neighbourhood density of the
@@ -412,8 +424,10 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
                 fold["y"] = data.y
                 fold["weights"] = self._importance_weights(data, fold["train"], held, rng)
                 if task == "classification":
+                    # the bootstrap's seed does not draw from rng: the other
+                    # criteria's random streams stay those of earlier versions
                     fold["class_weights"] = self._class_ratio_weights(
-                        data, fold["train"], held)
+                        data, fold["train"], held, seed + len(folds))
             else:
                 fold["train"] = everything
                 fold["y"] = _masked(data.y, held, task)
@@ -435,21 +449,28 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
                               at=np.asarray(data.X[held]))
         return ratio ** FLATTEN
 
-    def _class_ratio_weights(self, data, train, held):
+    def _class_ratio_weights(self, data, train, held, seed):
         """Label-shift importance weights ``w_y = q(y) / p_s(y)`` of the
         held-out source rows, by black-box shift estimation: the estimator
         as given, trained on the fold's training source rows, its confusion
         matrix on the held-out rows and its predictions of the target rows.
         ``None`` when the ratio is not identified (singular confusion
-        matrix) or the estimator cannot be fitted on those rows."""
+        matrix), when the estimate contradicts label shift (a class
+        proportion negative beyond its bootstrap error,
+        ``sktransfer.instance._label_shift.bbse_upper_bounds``) or when the
+        estimator cannot be fitted on those rows."""
         src = train[data.is_source[train] & data.labelled[train]]
         try:
             est = clone(self.estimator).fit(data.X[src], data.y[src])
         except ValueError:
             return None
         classes = np.unique(data.y[np.r_[src, held]])
-        w = bbse_class_ratio(est.predict(data.X[held]), data.y[held],
-                             est.predict(data.X[data.is_target]), classes)
+        pred_held, pred_target = est.predict(data.X[held]), est.predict(data.X[data.is_target])
+        upper = bbse_upper_bounds(pred_held, data.y[held], pred_target, classes,
+                                  random_state=seed)
+        if upper is None or np.any(upper < 0):
+            return None
+        w = bbse_class_ratio(pred_held, data.y[held], pred_target, classes)
         if w is None:
             return None
         return w[np.searchsorted(classes, data.y[held])]

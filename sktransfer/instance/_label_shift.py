@@ -3,17 +3,25 @@ target labels, and the classifier's posteriors re-weighted to them."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 
 from .._validation import check_number, check_option
 from ..base import BaseAdapter
 
-__all__ = ["LabelShiftClassifier", "bbse_class_ratio", "em_priors"]
+__all__ = ["LabelShiftClassifier", "bbse_class_ratio", "bbse_upper_bounds", "em_priors"]
 
 _EPS = 1e-12
+
+
+class LabelShiftAssumptionWarning(UserWarning):
+    """BBSE's estimate contradicts the label-shift assumption (a target
+    class proportion negative beyond its bootstrap error)."""
 
 
 def joint_confusion(pred, y, classes):
@@ -34,13 +42,61 @@ def bbse_class_ratio(pred_source, y_source, pred_target, classes):
     confused completely: the ratio is not identified) or every entry of the
     solution is clipped.
     """
+    w = _bbse_solution(pred_source, y_source, pred_target, classes)
+    if w is None:
+        return None
+    w = np.clip(w, 0.0, None)
+    return w if np.any(w > 0) else None
+
+
+def _bbse_solution(pred_source, y_source, pred_target, classes):
+    r"""BBSE's unclipped :math:`w = C^{-1} \mu`, or ``None`` when :math:`C`
+    is singular."""
     classes = np.asarray(classes)
     C = joint_confusion(pred_source, y_source, classes)
     mu = np.mean(np.asarray(pred_target)[:, None] == classes, axis=0)
     if np.linalg.matrix_rank(C) < len(classes):
         return None
-    w = np.clip(np.linalg.solve(C, mu), 0.0, None)
-    return w if np.any(w > 0) else None
+    return np.linalg.solve(C, mu)
+
+
+def bbse_upper_bounds(pred_source, y_source, pred_target, classes, *, level=0.95,
+                      n_boot=200, random_state=None):
+    r"""Bootstrap upper confidence bounds of BBSE's target class proportions,
+    *before* clipping: a test of the label-shift assumption.
+
+    Under label shift, :math:`\mu = C w` with :math:`w \geq 0`, so the
+    unclipped estimate :math:`q = (C^{-1} \mu) \odot p_s` is a distribution
+    up to sampling error. A class whose proportion is negative beyond that
+    error (its upper bound below 0) contradicts the assumption: the
+    classifier's predictions of the target are not those of the source's
+    class-conditionals in other proportions -- typically a covariate shift
+    on which the source classifier is badly wrong, which BBSE (and EM)
+    would take for a change of the classes. The bound is the ``level``
+    quantile over ``n_boot`` resamples of the (prediction, label) pairs of
+    the source and, independently, of the target predictions; resamples
+    with a singular :math:`C` are skipped. Returns an array of one bound per
+    class, or ``None`` when :math:`C` is singular or more than half the
+    resamples are.
+    """
+    classes = np.asarray(classes)
+    pred_source, y_source = np.asarray(pred_source), np.asarray(y_source)
+    pred_target = np.asarray(pred_target)
+    if _bbse_solution(pred_source, y_source, pred_target, classes) is None:
+        return None
+    rng = np.random.default_rng(random_state)
+    n_s, n_t = len(y_source), len(pred_target)
+    draws = []
+    for _ in range(n_boot):
+        i = rng.integers(0, n_s, n_s)
+        j = rng.integers(0, n_t, n_t)
+        w = _bbse_solution(pred_source[i], y_source[i], pred_target[j], classes)
+        if w is not None:
+            p_s = np.mean(y_source[i][:, None] == classes, axis=0)
+            draws.append(w * p_s)
+    if len(draws) <= n_boot // 2:
+        return None
+    return np.quantile(np.asarray(draws), level, axis=0)
 
 
 def em_priors(P, p_s, *, max_iter=1000, tol=1e-6):
@@ -115,7 +171,7 @@ class LabelShiftClassifier(BaseAdapter):
     tol : float, default=1e-6
         EM: stop when no prior moves by more than ``tol``.
     random_state : int, RandomState instance or None, default=None
-        Shuffles BBSE's folds.
+        Shuffles BBSE's folds and draws the bootstrap of its assumption test.
 
     Attributes
     ----------
@@ -131,6 +187,10 @@ class LabelShiftClassifier(BaseAdapter):
         EM iterations run (``0`` for BBSE).
     confusion_matrix_ : ndarray of shape (n_classes, n_classes) or None
         BBSE's :math:`C` (rows: predicted class, columns: true class).
+    proportion_upper_bounds_ : ndarray of shape (n_classes,) or None
+        BBSE: bootstrap 95% upper bounds of the unclipped target proportions
+        (``bbse_upper_bounds`` in ``sktransfer.instance._label_shift``); one
+        below 0 contradicts the label-shift assumption, and ``fit`` warns. ``None`` for EM.
 
     Notes
     -----
@@ -143,7 +203,11 @@ class LabelShiftClassifier(BaseAdapter):
       labelled row.
     * BBSE's solution is clipped at 0 and :math:`q` renormalised to sum to
       1 (the paper's estimate can be negative with few rows); a singular
-      :math:`C` is an error.
+      :math:`C` is an error. Before clipping, the estimate is tested
+      (``bbse_upper_bounds`` in ``sktransfer.instance._label_shift``, an
+      addition to the paper): a class proportion negative beyond its bootstrap error means the label-shift
+      assumption does not hold, and ``fit`` warns rather than return a
+      silently wrong correction.
     * EM works on the classifier's probabilities as they are; Alexandari,
       Kundaje & Shrikumar (ICML 2020) show it is most accurate with
       calibrated ones (e.g. ``CalibratedClassifierCV`` as ``estimator``).
@@ -211,7 +275,7 @@ class LabelShiftClassifier(BaseAdapter):
         counts = np.array([np.sum(ys == c) for c in classes], dtype=float)
         p_s = counts / counts.sum()
         P_t = self.estimator_.predict_proba(data.X[data.is_target])
-        self.confusion_matrix_ = None
+        self.confusion_matrix_ = self.proportion_upper_bounds_ = None
         if self.method == "em":
             q, self.n_iter_ = self._em(P_t, p_s)
         else:
@@ -229,7 +293,23 @@ class LabelShiftClassifier(BaseAdapter):
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         pred = cross_val_predict(clone(self.estimator), Xs, ys, cv=folds)
         self.confusion_matrix_ = joint_confusion(pred, ys, classes)
-        w = bbse_class_ratio(pred, ys, classes[np.argmax(P_t, axis=1)], classes)
+        pred_t = classes[np.argmax(P_t, axis=1)]
+        upper = bbse_upper_bounds(pred, ys, pred_t, classes,
+                                  random_state=check_random_state(
+                                      self.random_state).randint(np.iinfo(np.int32).max))
+        self.proportion_upper_bounds_ = upper
+        if upper is not None and np.any(upper < 0):
+            c = int(np.argmin(upper))
+            warnings.warn(
+                f"{type(self).__name__}: BBSE estimates a negative target proportion "
+                f"for class {classes[c]} (95% upper bound {upper[c]:.3g}): the "
+                "classifier's predictions of the target contradict the label-shift "
+                "assumption (same class-conditionals, other proportions), as a "
+                "covariate shift on which it is badly wrong does. The correction is "
+                "unreliable here; use a covariate-shift adapter, or AutoAdapter, "
+                "which does not choose label-shift correction on such evidence.",
+                LabelShiftAssumptionWarning, stacklevel=3)
+        w = bbse_class_ratio(pred, ys, pred_t, classes)
         if w is None:
             raise ValueError(
                 "BBSE's confusion matrix of the source predictions is singular (a "
