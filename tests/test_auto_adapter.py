@@ -2,6 +2,7 @@
 fitted attributes, delegation, and the scikit-learn contract."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -475,8 +476,6 @@ def test_label_shift_is_not_chosen_when_bbse_contradicts_label_shift():
     y, sd = np.where(tgt, -1, data.y), np.where(tgt, -2, 1)
     cands = [("shift", LabelShiftClassifier(LogisticRegression()),
               {"method": ["em", "bbse"]})]
-    import warnings
-
     from sktransfer.instance._label_shift import LabelShiftAssumptionWarning
     with warnings.catch_warnings():
         # the fold fits' warnings stay inside: the criterion accounts for them

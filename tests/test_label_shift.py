@@ -2,6 +2,7 @@
 recovered on a known mixture, the corrected posteriors, errors."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -215,7 +216,6 @@ def test_bbse_warns_when_the_shift_is_not_a_label_shift():
     assert np.min(model.proportion_upper_bounds_) < 0
     # a genuine label shift: no warning, every bound above 0
     X, y, sd, Xt, yt = mixture(n_s=600, n_t=600)
-    import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = LabelShiftClassifier(LogisticRegression(), method="bbse",

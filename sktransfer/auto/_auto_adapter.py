@@ -465,7 +465,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         except ValueError:
             return None
         classes = np.unique(data.y[np.r_[src, held]])
-        pred_held, pred_target = est.predict(data.X[held]), est.predict(data.X[data.is_target])
+        pred_held = est.predict(data.X[held])
+        pred_target = est.predict(data.X[data.is_target])
         upper = bbse_upper_bounds(pred_held, data.y[held], pred_target, classes,
                                   random_state=seed)
         if upper is None or np.any(upper < 0):

@@ -76,14 +76,12 @@ def bbse_upper_bounds(pred_source, y_source, pred_target, classes, *, level=0.95
     quantile over ``n_boot`` resamples of the (prediction, label) pairs of
     the source and, independently, of the target predictions; resamples
     with a singular :math:`C` are skipped. Returns an array of one bound per
-    class, or ``None`` when :math:`C` is singular or more than half the
-    resamples are.
+    class, or ``None`` when more than half the resamples have a singular
+    :math:`C` (always, when :math:`C` itself is: a class never predicted).
     """
     classes = np.asarray(classes)
     pred_source, y_source = np.asarray(pred_source), np.asarray(y_source)
     pred_target = np.asarray(pred_target)
-    if _bbse_solution(pred_source, y_source, pred_target, classes) is None:
-        return None
     rng = np.random.default_rng(random_state)
     n_s, n_t = len(y_source), len(pred_target)
     draws = []
@@ -190,7 +188,8 @@ class LabelShiftClassifier(BaseAdapter):
     proportion_upper_bounds_ : ndarray of shape (n_classes,) or None
         BBSE: bootstrap 95% upper bounds of the unclipped target proportions
         (``bbse_upper_bounds`` in ``sktransfer.instance._label_shift``); one
-        below 0 contradicts the label-shift assumption, and ``fit`` warns. ``None`` for EM.
+        below 0 contradicts the label-shift assumption, and ``fit`` warns.
+        ``None`` for EM.
 
     Notes
     -----
@@ -205,9 +204,9 @@ class LabelShiftClassifier(BaseAdapter):
       1 (the paper's estimate can be negative with few rows); a singular
       :math:`C` is an error. Before clipping, the estimate is tested
       (``bbse_upper_bounds`` in ``sktransfer.instance._label_shift``, an
-      addition to the paper): a class proportion negative beyond its bootstrap error means the label-shift
-      assumption does not hold, and ``fit`` warns rather than return a
-      silently wrong correction.
+      addition to the paper): a class proportion negative beyond its
+      bootstrap error means the label-shift assumption does not hold, and
+      ``fit`` warns rather than return a silently wrong correction.
     * EM works on the classifier's probabilities as they are; Alexandari,
       Kundaje & Shrikumar (ICML 2020) show it is most accurate with
       calibrated ones (e.g. ``CalibratedClassifierCV`` as ``estimator``).
@@ -308,7 +307,7 @@ class LabelShiftClassifier(BaseAdapter):
                 "covariate shift on which it is badly wrong does. The correction is "
                 "unreliable here; use a covariate-shift adapter, or AutoAdapter, "
                 "which does not choose label-shift correction on such evidence.",
-                LabelShiftAssumptionWarning, stacklevel=3)
+                LabelShiftAssumptionWarning, stacklevel=4)  # the caller of fit
         w = bbse_class_ratio(pred, ys, pred_t, classes)
         if w is None:
             raise ValueError(
