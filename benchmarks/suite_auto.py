@@ -170,6 +170,17 @@ def run_auto_track(data_home, out_dir, *, families=REAL, seeds=(0, 1, 2), tasks=
     return rows, table
 
 
+def recorded_params(text):
+    """A recorded setting as a dict; the ensemble's (its members, estimator
+    reprs) as ``{"adapters": text}``."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return {"adapters": text}
+
+
 def redecide(out_dir, margin_cls=1.0, margin_reg=0.01):
     """The label-free decision recomputed from recorded ``auto_cv.csv``
     rows (no refit), with source-only restricted to the task's base setting
@@ -193,12 +204,12 @@ def redecide(out_dir, margin_cls=1.0, margin_reg=0.01):
         base = ast.literal_eval(row.base_params)
         records = []
         for _, e in table.iterrows():
-            params = ast.literal_eval(e.params)
+            params = recorded_params(e.params)
             # source-only is the estimator as given ({}); tables of earlier
             # versions searched its C and hold the base setting among others
             if e.candidate == "source_only" and params not in ({}, base):
                 continue
-            crits = [n for n in ("source", "iw", "iw_label", "oracle")
+            crits = [n for n in ("source", "iw", "iw_label", "class_shift", "oracle")
                      if f"split0_{n}" in cv.columns]
             records.append(dict(name=e.candidate, kind="", params=params,
                                 evidence=e.get("evidence", "iw"), scores={
@@ -254,7 +265,7 @@ def summarize(out_dir, log=print):
         # source-only is the estimator as given ({}); tables of earlier
         # versions searched its C and hold the base setting among others
         so = t[(t.candidate == "source_only")
-               & t.params.map(lambda p: ast.literal_eval(p) in ({}, base))]
+               & t.params.map(lambda p: recorded_params(p) in ({}, base))]
         for name, g in t[t.candidate != "source_only"].groupby("candidate"):
             best = g.loc[g.mean_source.idxmax()]
             picks.append(dict(task=task, seed=seed, method=name,

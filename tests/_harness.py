@@ -24,6 +24,7 @@ from sktransfer import (
     SparseHeterogeneousMapping,
     SubspaceAlignment,
 )
+from sktransfer.auto import AdapterEnsemble
 from sktransfer.multisource import GradualSelfTraining, MultiSourceAdapter
 from sktransfer.parameter import (
     FeatureAugmenter,
@@ -132,6 +133,10 @@ class CheckedWeightedPooling(_SuppliesDomains, WeightedPooling):
 
 
 class CheckedFeatureAugmenter(_SuppliesDomainsTransformer, FeatureAugmenter):
+    pass
+
+
+class CheckedAdapterEnsemble(_SuppliesDomains, AdapterEnsemble):
     pass
 
 

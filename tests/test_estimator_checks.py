@@ -17,7 +17,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn.svm import SVC
 
+from sktransfer import CORAL, TCA
+
 from _harness import (
+    CheckedAdapterEnsemble,
     CheckedCORAL,
     CheckedFeatureAugmenter,
     CheckedGradualSelfTraining,
@@ -91,9 +94,10 @@ SUBSPACE_REGRESSION_REASON = (
 
 SOURCE_ONE_CLASS_REASON = (
     "the check's y makes the harness's source rows (every other row) one class; "
-    "the source model of parameter transfer (and of gradual self-training) needs "
-    "two and the estimator says so (tested in test_parameter_transfer.py, "
-    "test_gradual.py)"
+    "the source model of parameter transfer (and of gradual self-training, and "
+    "the source-only member of AdapterEnsemble) needs two and the estimator "
+    "says so (tested in test_parameter_transfer.py, test_gradual.py, "
+    "test_adapter_ensemble.py)"
 )
 
 REPEATED_ROWS_REASON = (
@@ -115,7 +119,8 @@ def expected_failed_checks(estimator):
             names.pop("check_classifiers_train")
     if getattr(estimator, "estimator", None) is None and not is_classifier(estimator):
         names.pop("check_classifiers_classes")
-    if isinstance(estimator, (CheckedRegularTransferClassifier, CheckedGradualSelfTraining)):
+    if isinstance(estimator, (CheckedRegularTransferClassifier, CheckedGradualSelfTraining,
+                              CheckedAdapterEnsemble)) and is_classifier(estimator):
         names["check_estimators_dtypes"] = SOURCE_ONE_CLASS_REASON
     if isinstance(estimator, (CheckedRegularTransferClassifier,
                               CheckedRegularTransferRegressor)):
@@ -179,6 +184,10 @@ ESTIMATORS = [
     CheckedMultiSourceAdapter(Ridge(), combine="weighted", weights="uniform"),
     CheckedMultiSourceAdapter(CheckedCORAL(LogisticRegression()), min_weight=0.2),
     CheckedGradualSelfTraining(LogisticRegression()),
+    CheckedAdapterEnsemble(LogisticRegression(), [("coral", CORAL(LogisticRegression())),
+                                                  ("tca", TCA(LogisticRegression(),
+                                                              n_components=2))]),
+    CheckedAdapterEnsemble(Ridge(), [("coral", CORAL(Ridge()))], weights=[1, 3]),
 ]
 
 

@@ -30,17 +30,22 @@ from ..model_selection._scorers import (
     soft_neighborhood_density,
 )
 from ._candidates import (
+    ENSEMBLE,
+    ENSEMBLE_MEMBERS,
     SOURCE_ONLY,
+    Candidate,
     baselines,
     default_candidates,
     estimator_grid,
     user_candidates,
 )
 from ._decision import decide_label_free, decide_with_target_labels
+from ._ensemble import AdapterEnsemble
 
 __all__ = ["AutoAdapter"]
 
 _MODES = ("auto", "label-free", "target-labels")
+_FALLBACKS = ("auto", "ensemble", "source_only")
 #: inverse regularisation of the logistic domain classifier of the ``iw``
 #: criterion. With C = 1 it separates the domains of the high-dimensional
 #: real tasks almost perfectly and a handful of rows carry all the weight
@@ -159,6 +164,8 @@ def _criteria(candidate, params, data, fold, fit_params, scoring):
             w = fold["class_weights"]
             scores["iw_label"] = (np.nan if w is None else
                                   _metric(task, y_held, as_target, w))
+            if candidate.kind == "source_only":
+                scores["class_shift"] = fold["class_shift"]
         target = np.flatnonzero(data.is_target)
         if task == "classification" and hasattr(est, "predict_proba"):
             P = np.asarray(_call(est, candidate.kind, "predict_proba", X[target],
@@ -224,6 +231,17 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     * ``entropy`` and ``snd`` (classifiers with ``predict_proba``): minus
       the mean prediction entropy and the soft neighbourhood density of the
       target predictions (recorded; the default rule does not use them).
+    * ``class_shift`` (source-only's row, classifiers): the estimated change
+      of the class proportions, the total variation
+      :math:`\frac{1}{2}\sum_y |q(y) - p_s(y)|` between BBSE's target
+      proportions and the held-out source rows'; NaN where ``iw_label`` is.
+
+    **The ensemble** (``ensemble="auto"`` with the default candidates): once
+    every candidate is cross-validated, an
+    :class:`~sktransfer.auto.AdapterEnsemble` averaging the class
+    probabilities (or predictions) of source-only and of the best settings
+    by ``source`` of CORAL and TCA is cross-validated on the same folds as
+    one more candidate, ``"ensemble"``.
 
     The decision (:func:`sktransfer.auto.decide_label_free`): each
     candidate's best setting by ``source``; an adapter replaces source-only
@@ -231,8 +249,15 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     correction, ``iw`` for every other adapter; the ``evidence`` column of
     ``cv_results_``) beats source-only's by at least ``margin`` on
     average **and is not below it in any fold**; the largest such gain
-    wins. The rule and
-    its margin were chosen from the measurements of ``docs/auto_adapter.md``.
+    wins. When no adapter has that evidence and the fallback is the
+    ensemble (the default for classifiers), the ensemble is returned as a hedge provided its ``iw`` is not below
+    source-only's by more than ``margin`` on average and (classifiers) the
+    class proportions look unchanged (``class_shift`` finite in every fold
+    and at most 0.25 on average: CORAL and TCA align the feature
+    distributions, which moves the classes when their proportions
+    changed); else source-only is kept. The rule, its margin and the hedge
+    were chosen from the measurements of ``docs/auto_adapter.md``, which
+    also records where the hedge loses.
 
     **With labelled target rows** (``sample_domain`` marks them; the mode
     ``"target-labels"``, chosen automatically when there are at least
@@ -274,6 +299,18 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         Number of folds (of the labelled source rows, or of the labelled
         target rows).
     mode : {"auto", "label-free", "target-labels"}, default="auto"
+    ensemble : "auto", None or list of str, default="auto"
+        Candidates whose label-free picks are averaged with source-only into
+        the ``"ensemble"`` candidate (label-free mode). ``"auto"``: CORAL and
+        TCA with the default candidates, none with a user's list; ``None``:
+        no ensemble; a list: those candidates (adapters) by name.
+    fallback : {"auto", "ensemble", "source_only"}, default="auto"
+        What is returned when no adapter has evidence in the label-free
+        mode: the ensemble, when its guards pass (see above), or always
+        source-only (the strict rule: adapt only on evidence). ``"auto"``:
+        the ensemble for classifiers, source-only for regressors (on the one
+        real regression task the ensemble lost 0.026 :math:`R^2`;
+        ``docs/auto_adapter.md``).
     scoring : dict of callables, default=None
         Further criteria recorded in ``cv_results_`` (``name ->
         scorer(estimator, X, y, sample_domain=...)``, e.g. the scorers of
@@ -303,7 +340,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         ``"label-free"`` or ``"target-labels"``.
     cv_results_ : dict of ndarray
         One entry per candidate setting: ``candidate``, ``params``,
-        ``evidence`` (its label-free evidence criterion), ``mean_<criterion>``, ``std_<criterion>``, ``split<k>_<criterion>``,
+        ``evidence`` (its label-free evidence criterion),
+        ``mean_<criterion>``, ``std_<criterion>``, ``split<k>_<criterion>``,
         ``mean_fit_time`` and ``verdict``.
     margin_ : float
     classes_ : ndarray (classifiers)
@@ -349,14 +387,17 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     _requires_estimator = True
 
     def __init__(self, estimator=None, *, candidates=None, estimator_grid="auto",
-                 margin="auto", cv=3, mode="auto", scoring=None, n_jobs=None,
-                 verbose=0, random_state=None):
+                 margin="auto", cv=3, mode="auto", ensemble="auto",
+                 fallback="auto", scoring=None, n_jobs=None, verbose=0,
+                 random_state=None):
         self.estimator = estimator
         self.candidates = candidates
         self.estimator_grid = estimator_grid
         self.margin = margin
         self.cv = cv
         self.mode = mode
+        self.ensemble = ensemble
+        self.fallback = fallback
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -379,13 +420,22 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
             raise ValueError(f"cv must be an integer >= 2, got {self.cv!r}.")
         if self.mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {self.mode!r}.")
+        if not (self.ensemble in ("auto", None) or (
+                isinstance(self.ensemble, (list, tuple))
+                and all(isinstance(n, str) for n in self.ensemble))):
+            raise ValueError(f"ensemble must be 'auto', None or a list of candidate "
+                             f"names, got {self.ensemble!r}.")
+        if self.fallback not in _FALLBACKS:
+            raise ValueError(f"fallback must be one of {_FALLBACKS}, got "
+                             f"{self.fallback!r}.")
         scoring = {} if self.scoring is None else self.scoring
         if not isinstance(scoring, dict) or not all(
                 isinstance(k, str) and callable(v) for k, v in scoring.items()):
             raise ValueError("scoring must be None or a dict of name -> callable "
                              f"scorer(estimator, X, y, sample_domain=...), got "
                              f"{self.scoring!r}.")
-        clash = set(scoring) & {"source", "iw", "entropy", "snd", "target", "fit_time"}
+        clash = set(scoring) & {"source", "iw", "iw_label", "class_shift", "entropy",
+                                "snd", "target", "fit_time"}
         if clash:
             raise ValueError(f"scoring names {sorted(clash)} are AutoAdapter's own "
                              "criteria; rename them.")
@@ -418,7 +468,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         everything = np.arange(data.X.shape[0])
         for _, held_pos in splits:
             held = pool[held_pos]
-            fold = {"mode": mode, "held": held, "weights": None, "class_weights": None}
+            fold = {"mode": mode, "held": held, "weights": None, "class_weights": None,
+                    "class_shift": np.nan}
             if mode == "label-free":
                 fold["train"] = np.setdiff1d(everything, held)
                 fold["y"] = data.y
@@ -426,8 +477,9 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
                 if task == "classification":
                     # the bootstrap's seed does not draw from rng: the other
                     # criteria's random streams stay those of earlier versions
-                    fold["class_weights"] = self._class_ratio_weights(
-                        data, fold["train"], held, seed + len(folds))
+                    fold["class_weights"], fold["class_shift"] = \
+                        self._class_ratio_weights(data, fold["train"], held,
+                                                  seed + len(folds))
             else:
                 fold["train"] = everything
                 fold["y"] = _masked(data.y, held, task)
@@ -450,31 +502,36 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         return ratio ** FLATTEN
 
     def _class_ratio_weights(self, data, train, held, seed):
-        """Label-shift importance weights ``w_y = q(y) / p_s(y)`` of the
+        r"""Label-shift importance weights ``w_y = q(y) / p_s(y)`` of the
         held-out source rows, by black-box shift estimation: the estimator
         as given, trained on the fold's training source rows, its confusion
-        matrix on the held-out rows and its predictions of the target rows.
-        ``None`` when the ratio is not identified (singular confusion
-        matrix), when the estimate contradicts label shift (a class
-        proportion negative beyond its bootstrap error,
+        matrix on the held-out rows and its predictions of the target rows;
+        and the estimated change of the class proportions, the total
+        variation :math:`\frac12 \sum_y |q(y) - p_s(y)|`. ``(None, nan)``
+        when the ratio is not identified (singular confusion matrix), when
+        the estimate contradicts label shift (a class proportion negative
+        beyond its bootstrap error,
         ``sktransfer.instance._label_shift.bbse_upper_bounds``) or when the
         estimator cannot be fitted on those rows."""
         src = train[data.is_source[train] & data.labelled[train]]
         try:
             est = clone(self.estimator).fit(data.X[src], data.y[src])
         except ValueError:
-            return None
+            return None, np.nan
         classes = np.unique(data.y[np.r_[src, held]])
         pred_held = est.predict(data.X[held])
         pred_target = est.predict(data.X[data.is_target])
         upper = bbse_upper_bounds(pred_held, data.y[held], pred_target, classes,
                                   random_state=seed)
         if upper is None or np.any(upper < 0):
-            return None
+            return None, np.nan
         w = bbse_class_ratio(pred_held, data.y[held], pred_target, classes)
         if w is None:
-            return None
-        return w[np.searchsorted(classes, data.y[held])]
+            return None, np.nan
+        p_s = np.mean(data.y[held][:, None] == classes, axis=0)
+        q = w * p_s
+        shift = 0.5 * float(np.abs(q / q.sum() - p_s).sum())
+        return w[np.searchsorted(classes, data.y[held])], shift
 
     def _resolve_candidates(self, data, task, mode, est_grid, rng):
         seed = rng.randint(np.iinfo(np.int32).max)
@@ -519,14 +576,22 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         mode = self._mode(data)
         est_grid = estimator_grid(self.estimator, self.estimator_grid)
         candidates = self._resolve_candidates(data, task, mode, est_grid, rng)
+        ensemble_names = self._ensemble_names(candidates)
         folds = self._folds(data, mode, task, rng)
         jobs = [(c, params) for c in candidates for params in c.grid]
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_evaluate)(c, params, data, fold, fit_params, scoring)
-            for c, params in jobs for fold in folds)
-        records = self._records(jobs, results, len(folds), mode)
+        records = self._cross_validate(jobs, data, folds, fit_params, scoring)
+        ensemble = self._ensemble_candidate(records, candidates, ensemble_names, mode,
+                                            task)
+        if ensemble is not None:
+            candidates.append(ensemble)
+            records += self._cross_validate([(ensemble, ensemble.grid[0])], data, folds,
+                                            fit_params, scoring)
+        self._check_records(records, mode)
         if mode == "label-free":
-            decision = decide_label_free(records, margin)
+            fallback = self.fallback
+            if fallback == "auto":
+                fallback = "ensemble" if task == "classification" else "source_only"
+            decision = decide_label_free(records, margin, fallback=fallback)
         else:
             decision = decide_with_target_labels(records, margin)
         self.cv_results_ = self._table(records, decision, len(folds))
@@ -545,22 +610,68 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         self.margin_ = margin
         return self
 
-    @staticmethod
-    def _records(jobs, results, k, mode):
-        """One record per candidate setting; a setting that failed in a fold
-        scores NaN there (and is never chosen); raise when source-only
-        failed in every setting (label-free mode) or every setting failed."""
-        records, failures = [], []
+    def _cross_validate(self, jobs, data, folds, fit_params, scoring):
+        """One record per candidate setting of ``jobs``; a setting that
+        failed in a fold scores NaN there (and is never chosen)."""
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(_evaluate)(c, params, data, fold, fit_params, scoring)
+            for c, params in jobs for fold in folds)
+        k, records = len(folds), []
         for j, (c, params) in enumerate(jobs):
             per_fold = results[j * k:(j + 1) * k]
             names = list(dict.fromkeys(n for r in per_fold for n in r if n != "error"))
-            errors = [r["error"] for r in per_fold if "error" in r]
-            if errors:
-                failures.append(f"{c.name} {params}: {errors[0]}")
             records.append(dict(name=c.name, kind=c.kind, evidence=c.evidence,
-                                params=params, errors=errors,
+                                params=params,
+                                errors=[r["error"] for r in per_fold if "error" in r],
                                 scores={n: np.array([r.get(n, np.nan) for r in per_fold],
                                                     dtype=float) for n in names}))
+        return records
+
+    def _ensemble_names(self, candidates):
+        """The candidates whose picks join the ensemble (checked)."""
+        if self.ensemble is None:
+            return ()
+        if self.ensemble == "auto":
+            return ENSEMBLE_MEMBERS if self.candidates is None else ()
+        kinds = {c.name: c.kind for c in candidates}
+        for name in self.ensemble:
+            if kinds.get(name) != "adapter":
+                raise ValueError(
+                    f"ensemble names {name!r}, which is not an adapter among the "
+                    f"candidates {[n for n, k in kinds.items() if k == 'adapter']}; "
+                    "name adapters (estimators whose fit takes sample_domain).")
+        return tuple(dict.fromkeys(self.ensemble))
+
+    def _ensemble_candidate(self, records, candidates, names, mode, task):
+        """The label-free mode's :class:`AdapterEnsemble` of source-only and
+        the best setting by ``source`` of each candidate of ``names``
+        (those that did not fail in any fold), or ``None``: when there are
+        none, in the target-labels mode, or for a classifier without
+        ``predict_proba``."""
+        if not names or mode != "label-free" or (
+                task == "classification" and not hasattr(self.estimator, "predict_proba")):
+            return None
+        by_name = {c.name: c for c in candidates}
+        members = []
+        for name in names:
+            if name not in by_name:  # a default member not offered for this data
+                continue
+            rows = [r for r in records if r["name"] == name and not r["errors"]]
+            if rows:
+                best = max(rows, key=lambda r: float(np.mean(r["scores"]["source"])))
+                members.append((name, clone(by_name[name].estimator).set_params(
+                    **best["params"])))
+        if not members:
+            return None
+        return Candidate(ENSEMBLE, AdapterEnsemble(self.estimator),
+                         ({"adapters": members},), evidence="iw")
+
+    @staticmethod
+    def _check_records(records, mode):
+        """Raise when source-only failed in every setting (label-free mode)
+        or every setting failed; warn about the settings that failed."""
+        failures = [f"{r['name']} {r['params']}: {r['errors'][0]}"
+                    for r in records if r["errors"]]
         base = [r for r in records if r["name"] == SOURCE_ONLY]
         if all(r["errors"] for r in (base if mode == "label-free" else records)):
             raise ValueError(
@@ -571,7 +682,6 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
             warnings.warn(
                 f"{len(failures)} candidate setting(s) failed in at least one fold "
                 f"and cannot be chosen (first: {failures[0]}).", UserWarning)
-        return records
 
     @staticmethod
     def _table(records, decision, k):

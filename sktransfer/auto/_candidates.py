@@ -23,7 +23,12 @@ SOURCE_ONLY = "source_only"
 #: the two further baselines of the labelled-target mode
 TARGET_ONLY = "target_only"
 POOLED = "pooled"
-RESERVED = (SOURCE_ONLY, TARGET_ONLY, POOLED)
+#: the label-free mode's average of source-only and the label-free picks
+#: of :data:`ENSEMBLE_MEMBERS` (an :class:`~sktransfer.auto.AdapterEnsemble`)
+ENSEMBLE = "ensemble"
+RESERVED = (SOURCE_ONLY, TARGET_ONLY, POOLED, ENSEMBLE)
+#: the candidates whose label-free picks join source-only in the ensemble
+ENSEMBLE_MEMBERS = ("coral", "tca")
 
 #: the factors applied to the wrapped estimator's own regularisation by
 #: ``estimator_grid="auto"``

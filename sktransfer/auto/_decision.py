@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._candidates import SOURCE_ONLY
+from ._candidates import ENSEMBLE, SOURCE_ONLY
 
 __all__ = ["Decision", "decide_label_free", "decide_with_target_labels"]
 
@@ -22,6 +22,11 @@ __all__ = ["Decision", "decide_label_free", "decide_with_target_labels"]
 WITHIN = "source"
 #: criterion that compares the adapters with source-only in that mode
 EVIDENCE = "iw"
+#: largest estimated change of the class proportions (total variation,
+#: source-only's ``class_shift``) under which the ensemble may be the
+#: fallback: its members align the marginal distributions of the features,
+#: which moves the classes when their proportions changed
+MAX_CLASS_SHIFT = 0.25
 
 
 @dataclass
@@ -53,7 +58,8 @@ def _fmt(params):
                            for k, v in params.items()) + "}"
 
 
-def decide_label_free(records, margin, *, within=WITHIN, evidence=EVIDENCE):
+def decide_label_free(records, margin, *, within=WITHIN, evidence=EVIDENCE,
+                      fallback="source_only", max_class_shift=MAX_CLASS_SHIFT):
     """The label-free rule.
 
     1. Each candidate's setting (its hyperparameters and the wrapped
@@ -67,7 +73,16 @@ def decide_label_free(records, margin, *, within=WITHIN, evidence=EVIDENCE):
        with label-shift class-ratio weights), it beats source-only's setting
        on that criterion by at least ``margin`` on average *and* is not
        below it in any fold. Among those that do, the largest mean gain
-       wins. Otherwise source-only is kept.
+       wins.
+    3. Otherwise, with ``fallback="ensemble"``, the ensemble (an
+       :class:`~sktransfer.auto.AdapterEnsemble` of source-only and the
+       label-free picks of CORAL and TCA, the record named
+       ``"ensemble"``) is returned as a hedge when it could be fitted in
+       every fold, its ``iw`` criterion is not below source-only's by more
+       than ``margin`` on average, and (classifiers) the estimated change of
+       the class proportions (source-only's ``class_shift``, the total
+       variation of BBSE's estimate) is finite in every fold and at most
+       ``max_class_shift`` on average. Else source-only is kept.
     """
     best = _best_per_candidate(records, within)
     base = best[SOURCE_ONLY]
@@ -99,14 +114,44 @@ def decide_label_free(records, margin, *, within=WITHIN, evidence=EVIDENCE):
         text = (f"adapted with {rec['name']} {_fmt(rec['params'])}: its {chosen_ev} "
                 f"criterion beat source-only's by {chosen_gain:+.3g} on average (margin "
                 f"{margin:g}) and was not below it in any fold.")
-    else:
-        verdicts[base] = "chosen: no adapter beat it by the margin"
-        rest = ("" if best_rejected is None else
-                f" (closest: {best_rejected[0]}, {best_rejected[1]:+.3g})")
-        text = (f"kept source_only {_fmt(records[base]['params'])}: no adapter's "
-                f"evidence criterion beat it by the margin {margin:g} on average "
-                f"without falling below it in a fold{rest}.")
-    return Decision(chosen, verdicts, text)
+        return Decision(chosen, verdicts, text)
+    rest = ("" if best_rejected is None else
+            f" (closest: {best_rejected[0]}, {best_rejected[1]:+.3g})")
+    no_evidence = (f"no adapter's evidence criterion beat source-only's by the "
+                   f"margin {margin:g} on average without falling below it in a "
+                   f"fold{rest}")
+    hedge = best.get(ENSEMBLE) if fallback == "ensemble" else None
+    if hedge is not None:
+        why_not = _hedge_refusal(records[hedge], records[base], margin, max_class_shift)
+        if why_not is None:
+            verdicts[hedge] = "chosen: the fallback (hedge) when no adapter has evidence"
+            return Decision(hedge, verdicts, (
+                f"averaged source-only with the label-free picks of its members: "
+                f"{no_evidence}; the ensemble's iw is within the margin of "
+                f"source-only's and the class proportions look unchanged."))
+        verdicts[hedge] += f"; not the fallback: {why_not}"
+        no_evidence += f"; the ensemble was not the fallback: {why_not}"
+    verdicts[base] = "chosen: no adapter beat it by the margin"
+    return Decision(base, verdicts, f"kept source_only "
+                    f"{_fmt(records[base]['params'])}: {no_evidence}.")
+
+
+def _hedge_refusal(rec, base, margin, max_class_shift):
+    """Why the ensemble may not be the fallback, or ``None``."""
+    gain = (np.asarray(rec["scores"].get("iw", np.nan), dtype=float)
+            - np.asarray(base["scores"].get("iw", np.nan), dtype=float))
+    if not np.all(np.isfinite(gain)):
+        return "iw could not be computed in every fold"
+    if np.mean(gain) < -margin:
+        return f"iw {np.mean(gain):+.3g} below source-only's by more than the margin"
+    if "iw_label" in base["scores"]:  # a classifier: the class proportions
+        shift = np.asarray(base["scores"].get("class_shift", np.nan), dtype=float)
+        if not np.all(np.isfinite(shift)):
+            return "the change of the class proportions could not be estimated"
+        if np.mean(shift) > max_class_shift:
+            return (f"the class proportions changed (estimated total variation "
+                    f"{np.mean(shift):.2f} > {max_class_shift:g})")
+    return None
 
 
 def decide_with_target_labels(records, margin, *, criterion="target"):

@@ -54,6 +54,7 @@ def estimators():
         TwoStageTrAdaBoostRegressor,
         WeightedPooling,
     )
+    from sktransfer.auto import AdapterEnsemble
     from sktransfer.multisource import GradualSelfTraining, MultiSourceAdapter
 
     both = ("classification", "regression")
@@ -117,7 +118,15 @@ def estimators():
             lambda p, t: AutoAdapter(_est(t == "classification"),
                                      candidates=[("coral", CORAL(_est(t == "classification")))],
                                      estimator_grid=None, random_state=0, **p),
-            {"cv": num(2, 3), "margin": num("auto", 0.0, 0.1)}, both, True),
+            {"cv": num(2, 3), "margin": num("auto", 0.0, 0.1),
+             "ensemble": st.sampled_from([None, ["coral"], "nope"]),
+             "fallback": st.sampled_from(["auto", "ensemble", "source_only", "x"])},
+            both, True),
+        "AdapterEnsemble": (
+            lambda p, t: AdapterEnsemble(_est(t == "classification"), **{
+                "adapters": [("coral", CORAL(_est(t == "classification")))], **p}),
+            {"weights": st.sampled_from([None, [1.0, 2.0], [0.0, 1.0], [-1.0, 1.0], [1.0],
+                                         "x"])}, both, False),
     }
 
 

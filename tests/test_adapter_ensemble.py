@@ -1,0 +1,267 @@
+"""AdapterEnsemble: the weighted mean of its members, by hand; errors; and
+AutoAdapter's ensemble candidate and its fallback rule."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from sktransfer import CORAL, TCA, AutoAdapter, make_sample_domain
+from sktransfer.auto import AdapterEnsemble, decide_label_free
+
+
+def shifted(seed=0, n_s=120, n_t=100, regression=False):
+    rng = np.random.default_rng(seed)
+    Xs = rng.normal(size=(n_s, 3))
+    Xt = rng.normal(size=(n_t, 3)) @ np.diag([1.5, 0.7, 1.0]) + 0.4
+    f = lambda X: X[:, 0] - 0.5 * X[:, 1]  # noqa: E731
+    if regression:
+        ys, yt = f(Xs) + 0.1 * rng.normal(size=n_s), f(Xt)
+        y = np.r_[ys, np.full(n_t, np.nan)]
+    else:
+        ys, yt = (f(Xs) > 0).astype(int), (f(Xt) > 0).astype(int)
+        y = np.r_[ys, -np.ones(n_t, int)]
+    return np.vstack([Xs, Xt]), y, make_sample_domain(n_s, n_t), Xt, yt
+
+
+def members(est):
+    return [("coral", CORAL(clone(est))),
+            ("tca", TCA(clone(est), n_components=2, random_state=0))]
+
+
+def test_probabilities_are_the_weighted_mean_of_the_members():
+    X, y, sd, Xt, yt = shifted()
+    ens = AdapterEnsemble(LogisticRegression(), members(LogisticRegression()),
+                          weights=[2, 1, 1]).fit(X, y, sample_domain=sd)
+    so = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    coral = CORAL(LogisticRegression()).fit(X, y, sample_domain=sd)
+    tca = TCA(LogisticRegression(), n_components=2, random_state=0).fit(
+        X, y, sample_domain=sd)
+    expected = (0.5 * so.predict_proba(Xt) + 0.25 * coral.predict_proba(Xt)
+                + 0.25 * tca.predict_proba(Xt))
+    np.testing.assert_allclose(ens.predict_proba(Xt), expected)
+    np.testing.assert_array_equal(ens.predict(Xt), np.argmax(expected, axis=1))
+    np.testing.assert_allclose(ens.weights_, [0.5, 0.25, 0.25])
+    np.testing.assert_allclose(np.exp(ens.predict_log_proba(Xt)), expected)
+    # source rows are passed to the adapters as source rows
+    Xs = X[sd > 0][:5]
+    np.testing.assert_allclose(
+        ens.predict_proba(Xs, sample_domain=np.ones(5, int)),
+        0.5 * so.predict_proba(Xs) + 0.25 * coral.predict_proba(
+            Xs, sample_domain=np.ones(5, int)) + 0.25 * tca.predict_proba(
+            Xs, sample_domain=np.ones(5, int)))
+    np.testing.assert_array_equal(ens.classes_, [0, 1])
+    assert ens.n_features_in_ == 3
+
+
+def test_regression_is_the_mean_prediction():
+    X, y, sd, Xt, yt = shifted(regression=True)
+    ens = AdapterEnsemble(Ridge(), [("coral", CORAL(Ridge()))]).fit(X, y, sample_domain=sd)
+    so = Ridge().fit(X[sd > 0], y[sd > 0])
+    coral = CORAL(Ridge()).fit(X, y, sample_domain=sd)
+    np.testing.assert_allclose(ens.predict(Xt),
+                               (so.predict(Xt) + coral.predict(Xt)) / 2)
+    assert not hasattr(ens, "predict_proba")
+
+
+def test_no_adapters_is_the_source_only_model():
+    X, y, sd, Xt, yt = shifted()
+    ens = AdapterEnsemble(LogisticRegression()).fit(X, y, sample_domain=sd)
+    so = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    np.testing.assert_allclose(ens.predict_proba(Xt), so.predict_proba(Xt))
+
+
+def test_pickle_clone_pipeline_gridsearch():
+    X, y, sd, Xt, yt = shifted()
+    ens = AdapterEnsemble(LogisticRegression(), members(LogisticRegression()))
+    pipe = make_pipeline(StandardScaler(), ens).fit(X, y)
+    again = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_allclose(again.predict_proba(Xt), pipe.predict_proba(Xt))
+    assert clone(ens).get_params()["adapters"][0][0] == "coral"
+    search = GridSearchCV(ens, {"weights": [None, [1, 0, 0]]}, cv=2).fit(X, y)
+    assert search.best_params_["weights"] in (None, [1, 0, 0])
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(adapters="coral"), "adapters must be a list"),
+    (dict(adapters=[CORAL()]), r"each adapter must be a \(name, estimator\)"),
+    (dict(adapters=[("lr", LogisticRegression())]), "does not take sample_domain"),
+    (dict(estimator=SVC()), "has no predict_proba"),
+    (dict(adapters=[("coral", CORAL(Ridge()))]), "all be classifiers or all regressors"),
+    (dict(weights=[1, -1, 1]), "weights must be None or 3 non-negative"),
+    (dict(weights=[1, 1]), "weights must be None or 3 non-negative"),
+    (dict(weights=[0, 0, 0]), "positive sum"),
+])
+def test_errors(kw, match):
+    X, y, sd, Xt, yt = shifted(n_s=40, n_t=30)
+    params = dict(estimator=LogisticRegression(), adapters=members(LogisticRegression()))
+    params.update(kw)
+    with pytest.raises(ValueError, match=match):
+        AdapterEnsemble(**params).fit(X, y, sample_domain=sd)
+    with pytest.raises(ValueError, match="needs an estimator"):
+        AdapterEnsemble().fit(X, y, sample_domain=sd)
+
+
+def test_one_source_class_is_an_error_before_fitting():
+    X, y, sd, Xt, yt = shifted(n_s=40, n_t=30)
+    y1 = np.where(y == 1, 0, y)
+    ens = AdapterEnsemble(LogisticRegression(), members(LogisticRegression()))
+    with pytest.raises(ValueError, match="labelled rows hold 1 class"):
+        ens.fit(X, y1, sample_domain=sd)
+    sw = np.where(y == 1, 0.0, 1.0)
+    with pytest.raises(ValueError, match="positive sample_weight.*check the sample_weight"):
+        ens.fit(X, y, sample_domain=sd, sample_weight=sw)
+    assert not hasattr(ens, "adapters_")
+
+
+def test_does_not_write_into_inputs():
+    X, y, sd, Xt, yt = shifted(n_s=40, n_t=30)
+    X0, y0 = X.copy(), y.copy()
+    AdapterEnsemble(LogisticRegression(), members(LogisticRegression())).fit(
+        X, y, sample_domain=sd).predict(X)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+
+
+# ----------------------------------------------- the fallback rule, by hand
+def rec(name, source, iw, kind="adapter", **extra):
+    scores = {"source": np.asarray(source, float), "iw": np.asarray(iw, float)}
+    scores.update({k: np.asarray(v, float) for k, v in extra.items()})
+    return dict(name=name, kind=kind, params={}, scores=scores)
+
+
+def table(ens_iw, shift=(0.1, 0.1, 0.1), coral_iw=(70.5,) * 3):
+    return [rec("source_only", [90] * 3, [70] * 3, "source_only",
+                iw_label=[70] * 3, class_shift=shift),
+            rec("coral", [89] * 3, coral_iw),
+            rec("ensemble", [89] * 3, ens_iw)]
+
+
+def test_fallback_is_the_ensemble_when_its_guards_pass():
+    d = decide_label_free(table([69.5] * 3), margin=1.0, fallback="ensemble")
+    assert d.best == 2 and d.verdicts[2].startswith("chosen: the fallback")
+    assert "averaged source-only" in d.text
+    # the strict rule keeps source-only on the same table
+    assert decide_label_free(table([69.5] * 3), margin=1.0).best == 0
+
+
+def test_fallback_guards():
+    # iw below source-only's by more than the margin
+    d = decide_label_free(table([68.9] * 3), margin=1.0, fallback="ensemble")
+    assert d.best == 0 and "below source-only's by more than the margin" in d.verdicts[2]
+    # the class proportions changed (0.3 on average > 0.25)
+    d = decide_label_free(table([70] * 3, shift=(0.2, 0.3, 0.4)), margin=1.0,
+                          fallback="ensemble")
+    assert d.best == 0 and "class proportions changed" in d.verdicts[2]
+    assert "the ensemble was not the fallback: the class proportions changed" in d.text
+    assert decide_label_free(table([70] * 3, shift=(0.2, 0.3, 0.4)), margin=1.0,
+                             fallback="ensemble", max_class_shift=0.35).best == 2
+    # not estimated in a fold (BBSE's test failed there)
+    d = decide_label_free(table([70] * 3, shift=(0.1, np.nan, 0.1)), margin=1.0,
+                          fallback="ensemble")
+    assert d.best == 0 and "could not be estimated" in d.verdicts[2]
+
+
+def test_an_adapter_with_evidence_wins_over_the_fallback():
+    d = decide_label_free(table([75] * 3, coral_iw=[72] * 3), margin=1.0,
+                          fallback="ensemble")
+    # the ensemble itself has evidence (+5, every fold) and is chosen on it
+    assert d.best == 2 and "evidence" in d.verdicts[2]
+    d = decide_label_free(table([70] * 3, coral_iw=[72] * 3), margin=1.0,
+                          fallback="ensemble")
+    assert d.best == 1 and d.text.startswith("adapted with coral")
+
+
+# ------------------------------------------ AutoAdapter's ensemble candidate
+SMALL = [("coral", CORAL(LogisticRegression()), {"reg": ["auto", 1.0]}),
+         ("tca", TCA(LogisticRegression(), random_state=0), {"n_components": [1, 2]})]
+
+
+def test_auto_adapter_ensembles_the_picks_by_source():
+    X, y, sd, Xt, yt = shifted()
+    auto = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],
+                       random_state=0).fit(X, y)
+    res = auto.cv_results_
+    assert list(res["candidate"]).count("ensemble") == 1
+    i = int(np.flatnonzero(res["candidate"] == "ensemble")[0])
+    picked = res["params"][i]["adapters"]
+    assert [n for n, _ in picked] == ["coral", "tca"]
+    for name, est in picked:
+        rows = np.flatnonzero(res["candidate"] == name)
+        best = rows[np.argmax(res["mean_source"][rows])]
+        assert {k: est.get_params()[k] for k in res["params"][best]} == res["params"][best]
+    assert np.isfinite(res["mean_iw"][i])
+    # class_shift is recorded on source-only's row only
+    assert np.isfinite(res["mean_class_shift"][0])
+    assert np.all(np.isnan(res["mean_class_shift"][1:]))
+    # the ensemble's fold criteria are those of an AdapterEnsemble fitted there
+    fixed = AutoAdapter(LogisticRegression(), random_state=0,
+                        candidates=[("ens", AdapterEnsemble(LogisticRegression(), picked))],
+                        ensemble=None, fallback="source_only").fit(X, y)
+    np.testing.assert_allclose(fixed.cv_results_["mean_iw"][1], res["mean_iw"][i])
+    np.testing.assert_allclose(fixed.cv_results_["mean_source"][1], res["mean_source"][i])
+
+
+def test_auto_adapter_returns_the_ensemble_as_fallback():
+    X, y, sd, Xt, yt = shifted()
+    kw = dict(candidates=SMALL, ensemble=["coral", "tca"], margin=50.0, random_state=0)
+    auto = AutoAdapter(LogisticRegression(), **kw).fit(X, y)
+    assert auto.best_name_ == "ensemble" and auto.adapted_
+    assert isinstance(auto.best_estimator_, AdapterEnsemble)
+    assert "averaged source-only" in auto.decision_
+    ref = AdapterEnsemble(LogisticRegression(), auto.best_params_["adapters"]).fit(X, y)
+    np.testing.assert_allclose(auto.predict_proba(Xt), ref.predict_proba(Xt))
+    strict = AutoAdapter(LogisticRegression(), fallback="source_only", **kw).fit(X, y)
+    assert strict.best_name_ == "source_only"
+    none = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=None,
+                       margin=50.0, random_state=0).fit(X, y)
+    assert "ensemble" not in set(none.cv_results_["candidate"])
+
+
+def test_default_ensemble_only_with_the_default_candidates():
+    X, y, sd, Xt, yt = shifted(n_s=60, n_t=50)
+    auto = AutoAdapter(LogisticRegression(), candidates=SMALL, random_state=0).fit(X, y)
+    assert "ensemble" not in set(auto.cv_results_["candidate"])
+    auto = AutoAdapter(LogisticRegression(), estimator_grid=None,
+                       random_state=0).fit(X, y)
+    i = int(np.flatnonzero(auto.cv_results_["candidate"] == "ensemble")[0])
+    assert [n for n, _ in auto.cv_results_["params"][i]["adapters"]] == ["coral", "tca"]
+
+
+def test_regression_ensemble_has_no_class_shift_guard():
+    X, y, sd, Xt, yt = shifted(regression=True)
+    kw = dict(candidates=[("coral", CORAL(Ridge()))], ensemble=["coral"], margin=50.0,
+              random_state=0)
+    auto = AutoAdapter(Ridge(), fallback="ensemble", **kw).fit(X, y)
+    assert auto.best_name_ == "ensemble"
+    assert "mean_class_shift" not in auto.cv_results_
+    # the default fallback of a regressor is source-only
+    assert AutoAdapter(Ridge(), **kw).fit(X, y).best_name_ == "source_only"
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(ensemble="yes"), "ensemble must be 'auto', None or a list"),
+    (dict(ensemble=["kmm"]), "ensemble names 'kmm'"),
+    (dict(fallback="coral"), "fallback must be one of"),
+    (dict(candidates=[("ensemble", CORAL(LogisticRegression()))]), "reserved"),
+])
+def test_bad_parameters(kw, match):
+    X, y, sd, Xt, yt = shifted(n_s=40, n_t=30)
+    params = dict(candidates=SMALL, random_state=0)
+    params.update(kw)
+    with pytest.raises(ValueError, match=match):
+        AutoAdapter(LogisticRegression(), **params).fit(X, y)
+
+
+def test_classifier_without_predict_proba_has_no_ensemble():
+    X, y, sd, Xt, yt = shifted(n_s=60, n_t=50)
+    cands = [("coral", CORAL(SVC()))]
+    auto = AutoAdapter(SVC(), candidates=cands, ensemble=["coral"], estimator_grid=None,
+                       random_state=0).fit(X, y)
+    assert "ensemble" not in set(auto.cv_results_["candidate"])
