@@ -352,9 +352,13 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     -----
     Cost: one fit per candidate setting and fold, plus one refit; the
     default set has about 14 settings times the three of
-    ``estimator_grid``. No published method has this decision; it is built
-    from the package's scorers (``docs/auto_adapter.md`` gives the
-    measurements behind it).
+    ``estimator_grid``, and the ensemble adds one setting whose fit is
+    those of its three members. No published method has this decision; it
+    is built from the package's scorers (``docs/auto_adapter.md`` gives the
+    measurements behind it). The ensemble is soft voting (as in
+    scikit-learn's ``VotingClassifier``) over members chosen without target
+    labels; that it may be returned without evidence of its own, as a
+    hedge, is this package's rule, not a published one.
 
     References
     ----------

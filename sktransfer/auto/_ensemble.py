@@ -218,7 +218,9 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
 
     @property
     def classes_(self):
-        """Class labels (those of every member)."""
+        # (no docstring: documented in the class's Attributes; a second
+        # documented ``classes_`` makes the bare cross-references numpydoc
+        # writes for other classes' ``classes_`` ambiguous in the API site)
         check_is_fitted(self)
         return self.estimator_.classes_
 
