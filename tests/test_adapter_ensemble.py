@@ -168,6 +168,11 @@ def test_fallback_guards():
     assert d.best == 0 and "could not be estimated" in d.verdicts[2]
 
 
+def test_rule_rejects_an_unknown_fallback():
+    with pytest.raises(ValueError, match="fallback must be 'source_only' or 'ensemble'"):
+        decide_label_free(table([70] * 3), margin=1.0, fallback="auto")
+
+
 def test_an_adapter_with_evidence_wins_over_the_fallback():
     d = decide_label_free(table([75] * 3, coral_iw=[72] * 3), margin=1.0,
                           fallback="ensemble")
@@ -247,6 +252,7 @@ def test_regression_ensemble_has_no_class_shift_guard():
 
 @pytest.mark.parametrize("kw, match", [
     (dict(ensemble="yes"), "ensemble must be 'auto', None or a list"),
+    (dict(ensemble=np.array(["coral"])), "ensemble must be 'auto', None or a list"),
     (dict(ensemble=["kmm"]), "ensemble names 'kmm'"),
     (dict(fallback="coral"), "fallback must be one of"),
     (dict(candidates=[("ensemble", CORAL(LogisticRegression()))]), "reserved"),

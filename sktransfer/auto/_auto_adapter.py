@@ -250,12 +250,12 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     ``cv_results_``) beats source-only's by at least ``margin`` on
     average **and is not below it in any fold**; the largest such gain
     wins. When no adapter has that evidence and the fallback is the
-    ensemble (the default for classifiers), the ensemble is returned as a hedge provided its ``iw`` is not below
-    source-only's by more than ``margin`` on average and (classifiers) the
-    class proportions look unchanged (``class_shift`` finite in every fold
-    and at most 0.25 on average: CORAL and TCA align the feature
-    distributions, which moves the classes when their proportions
-    changed); else source-only is kept. The rule, its margin and the hedge
+    ensemble (the default for classifiers), the ensemble is returned as a
+    hedge provided its ``iw`` is not below source-only's by more than
+    ``margin`` on average and (classifiers) the class proportions look
+    unchanged (``class_shift`` finite in every fold and at most 0.25 on
+    average: CORAL and TCA align the feature distributions, which moves the
+    classes when their proportions changed); else source-only is kept. The rule, its margin and the hedge
     were chosen from the measurements of ``docs/auto_adapter.md``, which
     also records where the hedge loses.
 
@@ -424,7 +424,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
             raise ValueError(f"cv must be an integer >= 2, got {self.cv!r}.")
         if self.mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {self.mode!r}.")
-        if not (self.ensemble in ("auto", None) or (
+        if not (self.ensemble is None or (isinstance(self.ensemble, str)
+                                          and self.ensemble == "auto") or (
                 isinstance(self.ensemble, (list, tuple))
                 and all(isinstance(n, str) for n in self.ensemble))):
             raise ValueError(f"ensemble must be 'auto', None or a list of candidate "
@@ -534,7 +535,10 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
             return None, np.nan
         p_s = np.mean(data.y[held][:, None] == classes, axis=0)
         q = w * p_s
-        shift = 0.5 * float(np.abs(q / q.sum() - p_s).sum())
+        # (q sums to 0 only when every class BBSE gives weight to is absent
+        # from the held-out rows: no estimate then)
+        shift = (0.5 * float(np.abs(q / q.sum() - p_s).sum()) if q.sum() > 0
+                 else np.nan)
         return w[np.searchsorted(classes, data.y[held])], shift
 
     def _resolve_candidates(self, data, task, mode, est_grid, rng):

@@ -84,6 +84,8 @@ def decide_label_free(records, margin, *, within=WITHIN, evidence=EVIDENCE,
        variation of BBSE's estimate) is finite in every fold and at most
        ``max_class_shift`` on average. Else source-only is kept.
     """
+    if fallback not in ("source_only", "ensemble"):
+        raise ValueError(f"fallback must be 'source_only' or 'ensemble', got {fallback!r}.")
     best = _best_per_candidate(records, within)
     base = best[SOURCE_ONLY]
     verdicts = [f"not the best setting of {r['name']} by {within}" for r in records]
