@@ -39,7 +39,12 @@ from ._candidates import (
     estimator_grid,
     user_candidates,
 )
-from ._decision import decide_label_free, decide_with_target_labels
+from ._decision import (
+    WITHIN,
+    best_per_candidate,
+    decide_label_free,
+    decide_with_target_labels,
+)
 from ._ensemble import AdapterEnsemble
 
 __all__ = ["AutoAdapter"]
@@ -660,15 +665,13 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
                 task == "classification" and not hasattr(self.estimator, "predict_proba")):
             return None
         by_name = {c.name: c for c in candidates}
-        members = []
-        for name in names:
-            if name not in by_name:  # a default member not offered for this data
-                continue
-            rows = [r for r in records if r["name"] == name and not r["errors"]]
-            if rows:
-                best = max(rows, key=lambda r: float(np.mean(r["scores"]["source"])))
-                members.append((name, clone(by_name[name].estimator).set_params(
-                    **best["params"])))
+        # each member's pick is the one the decision ranks it by
+        best = best_per_candidate(records, WITHIN)
+        members = [(name, clone(by_name[name].estimator).set_params(
+                        **records[best[name]]["params"]))
+                   for name in names
+                   # (a default member may not be offered for this data)
+                   if name in best and not records[best[name]]["errors"]]
         if not members:
             return None
         return Candidate(ENSEMBLE, AdapterEnsemble(self.estimator),

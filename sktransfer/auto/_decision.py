@@ -36,7 +36,7 @@ class Decision:
     text: str                 # why, in a sentence or two
 
 
-def _best_per_candidate(records, criterion):
+def best_per_candidate(records, criterion):
     """Index of the best record of each candidate by the mean of
     ``criterion`` (ties: the earlier setting)."""
     best = {}
@@ -86,7 +86,7 @@ def decide_label_free(records, margin, *, within=WITHIN, evidence=EVIDENCE,
     """
     if fallback not in ("source_only", "ensemble"):
         raise ValueError(f"fallback must be 'source_only' or 'ensemble', got {fallback!r}.")
-    best = _best_per_candidate(records, within)
+    best = best_per_candidate(records, within)
     base = best[SOURCE_ONLY]
     verdicts = [f"not the best setting of {r['name']} by {within}" for r in records]
     verdicts[base] = "baseline"

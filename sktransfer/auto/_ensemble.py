@@ -183,8 +183,8 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
         self.weights_ = weights
         return self
 
-    def _average(self, method, X, sample_domain):
-        X, sd = self._validate_predict(X, sample_domain)
+    def _average(self, method, X, sd):
+        """Weighted mean of the members' ``method`` on validated ``X``."""
         out = self.weights_[0] * np.asarray(getattr(self.estimator_, method)(X), float)
         for w, est in zip(self.weights_[1:], self.adapters_):
             out = out + w * np.asarray(getattr(est, method)(X, sample_domain=sd), float)
@@ -194,7 +194,7 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
     def predict_proba(self, X, sample_domain=None):
         """Weighted mean of the members' class probabilities (every row a
         target row unless ``sample_domain`` says otherwise)."""
-        return self._average("predict_proba", X, sample_domain)
+        return self._average("predict_proba", *self._validate_predict(X, sample_domain))
 
     @available_if(_members_have("predict_proba"))
     def predict_log_proba(self, X, sample_domain=None):
@@ -205,16 +205,15 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
     def predict(self, X, sample_domain=None):
         """The most probable class (classifier) or the weighted mean of the
         members' predictions (regressor)."""
-        check_is_fitted(self)
-        if self._task() == "classification":
-            proba = self._average("predict_proba", X, sample_domain)
-            return self.estimator_.classes_[np.argmax(proba, axis=1)]
-        return self._average("predict", X, sample_domain)
+        return self._predict_rows(*self._validate_predict(X, sample_domain))
 
     score = LabelledScoreMixin.score
 
     def _predict_rows(self, X, sample_domain):
-        return self.predict(X, sample_domain)
+        if self._task() == "classification":
+            proba = self._average("predict_proba", X, sample_domain)
+            return self.estimator_.classes_[np.argmax(proba, axis=1)]
+        return self._average("predict", X, sample_domain)
 
     @property
     def classes_(self):
