@@ -11,9 +11,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 
 from sktransfer import CORAL, TCA, AutoAdapter, make_sample_domain
-from sktransfer.auto import AdapterEnsemble, decide_label_free
+from sktransfer.auto import AdapterEnsemble, decide_label_free, decide_with_target_labels
+from sktransfer.parameter import RegularTransferClassifier, WeightedPooling
 
 
 def shifted(seed=0, n_s=120, n_t=100, regression=False):
@@ -75,6 +77,39 @@ def test_no_adapters_is_the_source_only_model():
     ens = AdapterEnsemble(LogisticRegression()).fit(X, y, sample_domain=sd)
     so = LogisticRegression().fit(X[sd > 0], y[sd > 0])
     np.testing.assert_allclose(ens.predict_proba(Xt), so.predict_proba(Xt))
+
+
+def with_target_labels(seed=0, k=30, regression=False):
+    X, y, sd, Xt, yt = shifted(seed, regression=regression)
+    y = y.copy()
+    target = np.flatnonzero(sd < 0)
+    y[target[:k]] = yt[:k]
+    return X, y, sd, Xt, yt
+
+
+def test_labelled_estimator_rows_is_pooled_training():
+    X, y, sd, Xt, yt = with_target_labels()
+    ens = AdapterEnsemble(LogisticRegression(), [("coral", CORAL(LogisticRegression()))],
+                          estimator_rows="labelled").fit(X, y, sample_domain=sd)
+    lab = y >= 0
+    pooled = LogisticRegression().fit(X[lab], y[lab])
+    so = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    coral = CORAL(LogisticRegression()).fit(X, y, sample_domain=sd)
+    np.testing.assert_allclose(ens.estimator_.coef_, pooled.coef_)
+    assert not np.allclose(pooled.coef_, so.coef_)  # the target labels matter here
+    np.testing.assert_allclose(ens.predict_proba(Xt),
+                               (pooled.predict_proba(Xt) + coral.predict_proba(Xt)) / 2)
+    # the default trains it on the labelled source rows only
+    default = AdapterEnsemble(LogisticRegression()).fit(X, y, sample_domain=sd)
+    np.testing.assert_allclose(default.estimator_.coef_, so.coef_)
+    with pytest.raises(ValueError, match="estimator_rows must be one of"):
+        AdapterEnsemble(LogisticRegression(), estimator_rows="target").fit(
+            X, y, sample_domain=sd)
+    sw = np.where(y == 1, 0.0, 1.0)
+    with pytest.raises(ValueError, match="trained on the labelled rows with a positive "
+                                         "sample_weight, and they hold one class"):
+        AdapterEnsemble(LogisticRegression(), estimator_rows="labelled").fit(
+            X, y, sample_domain=sd, sample_weight=sw)
 
 
 def test_pickle_clone_pipeline_gridsearch():
@@ -271,3 +306,93 @@ def test_classifier_without_predict_proba_has_no_ensemble():
     auto = AutoAdapter(SVC(), candidates=cands, ensemble=["coral"], estimator_grid=None,
                        random_state=0).fit(X, y)
     assert "ensemble" not in set(auto.cv_results_["candidate"])
+
+
+# ------------------------------------ with labelled target rows: the rule
+def trec(name, target, kind="adapter"):
+    return dict(name=name, kind=kind, params={}, scores={"target": np.asarray(target, float)})
+
+
+def labelled_table(ensemble=(80, 80, 80)):
+    return [trec("source_only", [70] * 3, "source_only"), trec("target_only", [80.5] * 3),
+            trec("pooled", [79] * 3, "labelled"), trec("ensemble", ensemble)]
+
+
+def test_labelled_rule_keeps_the_ensemble_unless_beaten_by_the_margin():
+    d = decide_with_target_labels(labelled_table(), margin=1.0, fallback="ensemble")
+    assert d.best == 3 and d.text.startswith("kept ensemble")
+    d = decide_with_target_labels(labelled_table(), margin=0.5, fallback="ensemble")
+    assert d.best == 1 and "against ensemble's 80 " in d.text
+    # the strict rule compares with source-only
+    assert decide_with_target_labels(labelled_table(), margin=1.0).best == 1
+    # an ensemble that failed in a fold is no reference: source-only is
+    d = decide_with_target_labels(labelled_table((80, np.nan, 80)), margin=20.0,
+                                  fallback="ensemble")
+    assert d.best == 0 and d.text.startswith("kept source_only")
+    # the ensemble may also lose to source-only by the margin
+    table = [trec("source_only", [70] * 3, "source_only"), trec("ensemble", [60] * 3)]
+    assert decide_with_target_labels(table, margin=15.0, fallback="ensemble").best == 1
+    assert decide_with_target_labels(table, margin=5.0, fallback="ensemble").best == 0
+    with pytest.raises(ValueError, match="fallback must be 'source_only' or 'ensemble'"):
+        decide_with_target_labels(table, margin=1.0, fallback="auto")
+
+
+def test_auto_adapter_labelled_ensemble_members():
+    X, y, sd, Xt, yt = with_target_labels()
+    auto = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],
+                       random_state=0).fit(X, y, sample_domain=sd)
+    assert auto.mode_ == "target-labels"
+    res = auto.cv_results_
+    i = int(np.flatnonzero(res["candidate"] == "ensemble")[0])
+    picked = res["params"][i]["adapters"]
+    # a user's list: exactly those members, each its best setting by target
+    assert [n for n, _ in picked] == ["coral", "tca"]
+    for name, est in picked:
+        rows = np.flatnonzero(res["candidate"] == name)
+        best = rows[np.argmax(res["mean_target"][rows])]
+        assert {k: est.get_params()[k] for k in res["params"][best]} == res["params"][best]
+    # forced the reference by a large margin: the refit is pooled training
+    # (pooled's best setting) averaged with the members
+    big = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],
+                      margin=100.0, random_state=0).fit(X, y, sample_domain=sd)
+    assert big.best_name_ == "ensemble" and big.decision_.startswith("kept ensemble")
+    rows = np.flatnonzero(res["candidate"] == "pooled")
+    c = res["params"][rows[np.argmax(res["mean_target"][rows])]]["C"]
+    assert big.best_estimator_.estimator.C == c
+    assert big.best_estimator_.estimator_rows == "labelled"
+    strict = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],
+                         margin=100.0, fallback="source_only",
+                         random_state=0).fit(X, y, sample_domain=sd)
+    assert strict.best_name_ == "source_only"
+
+
+@pytest.mark.parametrize("estimator, expected", [
+    (LogisticRegression(), ["coral", "tca", "weighted_pooling", "regular_transfer"]),
+    # regularised transfer pulls a linear model's coefficients
+    (DecisionTreeClassifier(max_depth=2, random_state=0),
+     ["coral", "tca", "weighted_pooling"]),
+])
+def test_default_labelled_ensemble_adds_parameter_transfer(estimator, expected):
+    X, y, sd, Xt, yt = with_target_labels()
+    auto = AutoAdapter(estimator, estimator_grid=None, random_state=0).fit(
+        X, y, sample_domain=sd)
+    res = auto.cv_results_
+    i = int(np.flatnonzero(res["candidate"] == "ensemble")[0])
+    picked = dict(res["params"][i]["adapters"])
+    assert list(picked) == expected
+    assert isinstance(picked["weighted_pooling"], WeightedPooling)
+    assert np.all(np.isfinite([res[f"split{k}_target"][i] for k in range(3)]))
+    if "regular_transfer" in picked:
+        assert isinstance(picked["regular_transfer"], RegularTransferClassifier)
+        assert picked["regular_transfer"].alpha == "auto"
+
+
+def test_default_labelled_ensemble_of_a_regressor():
+    X, y, sd, Xt, yt = with_target_labels(regression=True)
+    auto = AutoAdapter(Ridge(), estimator_grid=None, random_state=0).fit(
+        X, y, sample_domain=sd)
+    res = auto.cv_results_
+    i = int(np.flatnonzero(res["candidate"] == "ensemble")[0])
+    assert [n for n, _ in res["params"][i]["adapters"]] == [
+        "coral", "tca", "weighted_pooling", "regular_transfer"]
+    assert np.isfinite(res["mean_target"][i])

@@ -32,11 +32,13 @@ from ..model_selection._scorers import (
 from ._candidates import (
     ENSEMBLE,
     ENSEMBLE_MEMBERS,
+    POOLED,
     SOURCE_ONLY,
     Candidate,
     baselines,
     default_candidates,
     estimator_grid,
+    parameter_transfer_members,
     user_candidates,
 )
 from ._decision import (
@@ -269,7 +271,15 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     ``cv`` of them), the folds split the labelled target rows instead:
     every candidate is trained with the held-out target labels masked and
     scored on them. Target-only and pooled training join the candidates,
-    and the best mean score wins if it beats source-only's by ``margin``.
+    and so does the ensemble of pooled training with the picks (by that
+    score) of CORAL and TCA, weighted pooling and regularised transfer
+    towards the source model (a linear estimator). The ensemble is the
+    reference (the fallback; source-only with ``fallback="source_only"``
+    or when the ensemble failed in a fold): the best mean score wins only
+    if it beats the reference's by ``margin``. With a handful of labels the
+    best of some fifty settings is often a lucky one, and the ensemble,
+    which rests on no single setting, beat source-only, target-only and
+    pooled training on most real tasks (``docs/auto_adapter.md``).
 
     Parameters
     ----------
@@ -305,17 +315,21 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         target rows).
     mode : {"auto", "label-free", "target-labels"}, default="auto"
     ensemble : "auto", None or list of str, default="auto"
-        Candidates whose label-free picks are averaged with source-only into
-        the ``"ensemble"`` candidate (label-free mode). ``"auto"``: CORAL and
-        TCA with the default candidates, none with a user's list; ``None``:
-        no ensemble; a list: those candidates (adapters) by name.
+        Candidates whose picks join the ``"ensemble"`` candidate: their
+        label-free picks averaged with source-only, or with labelled target
+        rows their picks by the target score averaged with pooled training.
+        ``"auto"``: CORAL and TCA with the default candidates (and, with
+        labelled target rows, weighted pooling and regularised transfer),
+        none with a user's list; ``None``: no ensemble; a list: those
+        candidates (adapters) by name.
     fallback : {"auto", "ensemble", "source_only"}, default="auto"
-        What is returned when no adapter has evidence in the label-free
-        mode: the ensemble, when its guards pass (see above), or always
+        What is returned when no candidate has evidence: the ensemble (in
+        the label-free mode when its guards pass, see above; with labelled
+        target rows when it could be fitted in every fold), or always
         source-only (the strict rule: adapt only on evidence). ``"auto"``:
-        the ensemble for classifiers, source-only for regressors (on the one
-        real regression task the ensemble lost 0.026 :math:`R^2`;
-        ``docs/auto_adapter.md``).
+        the ensemble, except for a regressor without target labels
+        (source-only: on the one real regression task that ensemble lost
+        0.026 :math:`R^2`; ``docs/auto_adapter.md``).
     scoring : dict of callables, default=None
         Further criteria recorded in ``cv_results_`` (``name ->
         scorer(estimator, X, y, sample_domain=...)``, e.g. the scorers of
@@ -358,12 +372,15 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     Cost: one fit per candidate setting and fold, plus one refit; the
     default set has about 14 settings times the three of
     ``estimator_grid``, and the ensemble adds one setting whose fit is
-    those of its three members. No published method has this decision; it
+    those of its members (three, or with labelled target rows five, two of
+    which cross-validate their own weight or pull on the labelled target
+    rows of the fold). No published method has this decision; it
     is built from the package's scorers (``docs/auto_adapter.md`` gives the
     measurements behind it). The ensemble is soft voting (as in
     scikit-learn's ``VotingClassifier``) over members chosen without target
-    labels; that it may be returned without evidence of its own, as a
-    hedge, is this package's rule, not a published one.
+    labels (or, with target labels, by the noisy fold scores); that it may
+    be returned without evidence of its own, as a hedge, is this package's
+    rule, not a published one.
 
     References
     ----------
@@ -376,6 +393,13 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     H. Shimodaira. Improving predictive inference under covariate shift by
     weighting the log-likelihood function. J. Statistical Planning and
     Inference 90, 2000.
+
+    C. Chelba, A. Acero. Adaptation of maximum entropy capitalizer: little
+    data can help a lot. Computer Speech and Language 20, 2006 (regularised
+    transfer).
+
+    H. Daume III. Frustratingly easy domain adaptation. ACL 2007 (weighted
+    pooling, its WEIGHTED baseline).
 
     Examples
     --------
@@ -594,19 +618,20 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         jobs = [(c, params) for c in candidates for params in c.grid]
         records = self._cross_validate(jobs, data, folds, fit_params, scoring)
         ensemble = self._ensemble_candidate(records, candidates, ensemble_names, mode,
-                                            task)
+                                            task, rng)
         if ensemble is not None:
             candidates.append(ensemble)
             records += self._cross_validate([(ensemble, ensemble.grid[0])], data, folds,
                                             fit_params, scoring)
         self._check_records(records, mode)
+        fallback = self.fallback
+        if fallback == "auto":
+            fallback = ("source_only" if mode == "label-free" and task == "regression"
+                        else "ensemble")
         if mode == "label-free":
-            fallback = self.fallback
-            if fallback == "auto":
-                fallback = "ensemble" if task == "classification" else "source_only"
             decision = decide_label_free(records, margin, fallback=fallback)
         else:
-            decision = decide_with_target_labels(records, margin)
+            decision = decide_with_target_labels(records, margin, fallback=fallback)
         self.cv_results_ = self._table(records, decision, len(folds))
         if self.verbose:
             self._report(records, decision)
@@ -655,26 +680,40 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
                     "name adapters (estimators whose fit takes sample_domain).")
         return tuple(dict.fromkeys(self.ensemble))
 
-    def _ensemble_candidate(self, records, candidates, names, mode, task):
-        """The label-free mode's :class:`AdapterEnsemble` of source-only and
-        the best setting by ``source`` of each candidate of ``names``
-        (those that did not fail in any fold), or ``None``: when there are
-        none, in the target-labels mode, or for a classifier without
-        ``predict_proba``."""
-        if not names or mode != "label-free" or (
-                task == "classification" and not hasattr(self.estimator, "predict_proba")):
+    def _ensemble_candidate(self, records, candidates, names, mode, task, rng):
+        """The :class:`AdapterEnsemble` candidate, or ``None`` (no members,
+        or a classifier without ``predict_proba``).
+
+        Label-free: source-only and the best setting by ``source`` of each
+        candidate of ``names``. With labelled target rows: pooled training
+        (its best setting), the best setting by the cross-validated target
+        score of each candidate of ``names`` and, with the default
+        ensemble, weighted pooling and regularised transfer. Members that
+        failed in a fold are left out."""
+        if not names or (task == "classification"
+                         and not hasattr(self.estimator, "predict_proba")):
             return None
+        labelled = mode == "target-labels"
         by_name = {c.name: c for c in candidates}
         # each member's pick is the one the decision ranks it by
-        best = best_per_candidate(records, WITHIN)
+        best = best_per_candidate(records, "target" if labelled else WITHIN)
         members = [(name, clone(by_name[name].estimator).set_params(
                         **records[best[name]]["params"]))
                    for name in names
                    # (a default member may not be offered for this data)
                    if name in best and not records[best[name]]["errors"]]
+        if not labelled:
+            if not members:
+                return None
+            return Candidate(ENSEMBLE, AdapterEnsemble(self.estimator),
+                             ({"adapters": members},), evidence="iw")
+        pooled = clone(self.estimator).set_params(**records[best[POOLED]]["params"])
+        if self.ensemble == "auto":
+            seed = rng.randint(np.iinfo(np.int32).max)
+            members += parameter_transfer_members(self.estimator, pooled, seed)
         if not members:
             return None
-        return Candidate(ENSEMBLE, AdapterEnsemble(self.estimator),
+        return Candidate(ENSEMBLE, AdapterEnsemble(pooled, estimator_rows="labelled"),
                          ({"adapters": members},), evidence="iw")
 
     @staticmethod

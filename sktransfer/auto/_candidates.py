@@ -27,7 +27,10 @@ POOLED = "pooled"
 #: of :data:`ENSEMBLE_MEMBERS` (an :class:`~sktransfer.auto.AdapterEnsemble`)
 ENSEMBLE = "ensemble"
 RESERVED = (SOURCE_ONLY, TARGET_ONLY, POOLED, ENSEMBLE)
-#: the candidates whose label-free picks join source-only in the ensemble
+#: the candidates whose picks join the ensemble: their label-free picks
+#: with source-only; with labelled target rows, their picks by the
+#: cross-validated target score with pooled training and the
+#: parameter-transfer members of :func:`parameter_transfer_members`
 ENSEMBLE_MEMBERS = ("coral", "tca")
 
 #: the factors applied to the wrapped estimator's own regularisation by
@@ -230,6 +233,40 @@ def user_candidates(candidates, est_grid):
     if not out:
         raise ValueError("candidates is empty: pass None for the default adapters, or "
                          "at least one (name, estimator) tuple.")
+    return out
+
+
+def _is_linear(estimator):
+    """Whether ``estimator`` is one of scikit-learn's linear models (whose
+    fitted ``coef_`` and ``intercept_`` regularised transfer pulls)."""
+    # (scikit-learn has no public marker of a linear model; these two base
+    # classes are the ones its linear classifiers and regressors share)
+    from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
+
+    return isinstance(estimator, (LinearClassifierMixin, LinearModel))
+
+
+def parameter_transfer_members(estimator, pooled, random_state):
+    """The ensemble's members that learn from the labelled target rows
+    themselves (labelled-target mode): weighted pooling of ``pooled`` (the
+    estimator with the pooled baseline's setting; when its ``fit`` takes
+    ``sample_weight``) and regularised transfer towards ``estimator``'s
+    source model (a linear model), each with its own weight or pull chosen
+    by cross-validation on the labelled target rows of its training rows."""
+    from ..parameter import (
+        RegularTransferClassifier,
+        RegularTransferRegressor,
+        WeightedPooling,
+    )
+
+    out = []
+    if has_fit_parameter(pooled, "sample_weight"):
+        out.append(("weighted_pooling",
+                    WeightedPooling(clone(pooled), random_state=random_state)))
+    if _is_linear(estimator):
+        cls = RegularTransferClassifier if is_classifier(estimator) else RegularTransferRegressor
+        out.append(("regular_transfer", cls(clone(estimator), alpha="auto",
+                                            random_state=random_state)))
     return out
 
 

@@ -156,28 +156,46 @@ def _hedge_refusal(rec, base, margin, max_class_shift):
     return None
 
 
-def decide_with_target_labels(records, margin, *, criterion="target"):
-    """The rule with labelled target rows: the setting with the best mean
-    cross-validated score on the held-out labelled target rows, provided it
-    beats source-only's best by ``margin``; otherwise source-only."""
+def decide_with_target_labels(records, margin, *, criterion="target",
+                              fallback="source_only"):
+    """The rule with labelled target rows.
+
+    The reference is source-only's best setting, or with
+    ``fallback="ensemble"`` the ensemble (pooled training averaged with
+    the picks of its members, the record named ``"ensemble"``) when it
+    could be fitted in every fold. The setting with the best mean
+    cross-validated score on the held-out labelled target rows is chosen
+    when it beats the reference by ``margin``; otherwise the reference is
+    kept. (With a handful of labels the best of some fifty settings is
+    often a lucky one: the margin over a reference that does not depend on
+    one setting's luck is what guards against it.)
+    """
+    if fallback not in ("source_only", "ensemble"):
+        raise ValueError(f"fallback must be 'source_only' or 'ensemble', got {fallback!r}.")
     means = np.array([_mean(r, criterion) for r in records])
     base = max((i for i, r in enumerate(records) if r["name"] == SOURCE_ONLY),
                key=lambda i: (means[i], -i))
+    ref = base
+    hedge = [i for i, r in enumerate(records) if r["name"] == ENSEMBLE]
+    if fallback == "ensemble" and hedge and np.isfinite(means[hedge[0]]):
+        ref = hedge[0]
+    ref_name = records[ref]["name"]
     order = sorted(range(len(records)), key=lambda i: (-means[i], i))
     top = order[0]
     verdicts = [f"{criterion} {means[i]:.3g}" for i in range(len(records))]
     # (a source-only model that could not be fitted, e.g. one class in the
     # labelled source rows, scores -inf: any candidate that could wins)
-    if top != base and means[top] - means[base] >= margin:
+    if top != ref and means[top] - means[ref] >= margin:
         chosen = top
         rec = records[top]
         text = (f"chose {rec['name']} {_fmt(rec['params'])}: best cross-validated "
                 f"score on the labelled target rows, {means[top]:.3g} against "
-                f"source-only's {means[base]:.3g} (margin {margin:g}).")
+                f"{ref_name}'s {means[ref]:.3g} (margin {margin:g}).")
     else:
-        chosen = base
-        text = (f"kept source_only {_fmt(records[base]['params'])}: no candidate beat "
-                f"its cross-validated score on the labelled target rows "
-                f"({means[base]:.3g}) by the margin {margin:g}.")
+        chosen = ref
+        params = "" if ref != base else " " + _fmt(records[base]["params"])
+        text = (f"kept {ref_name}{params}: no candidate beat its cross-validated "
+                f"score on the labelled target rows ({means[ref]:.3g}) by the margin "
+                f"{margin:g}.")
     verdicts[chosen] = "chosen: " + verdicts[chosen]
     return Decision(chosen, verdicts, text)

@@ -12,6 +12,8 @@ from ..model_selection._scorers import _takes_sample_domain
 
 __all__ = ["AdapterEnsemble"]
 
+_ESTIMATOR_ROWS = ("source", "labelled")
+
 
 def _members_have(attr):
     def check(self):
@@ -26,19 +28,21 @@ def _members_have(attr):
 
 class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
                       BaseEstimator):
-    r"""Average of the source-only model and domain adapters.
+    r"""Average of the source-only (or pooled) model and domain adapters.
 
     The wrapped ``estimator`` is trained on the labelled source rows (the
-    source-only model) and each adapter of ``adapters`` on every row, with
-    ``sample_domain``; a classifier's class probabilities, or a regressor's
-    predictions, are the weighted mean of the members':
+    source-only model) or, with ``estimator_rows="labelled"``, on every
+    labelled row, source and target (pooled training), and each adapter of
+    ``adapters`` on every row, with ``sample_domain``; a classifier's class
+    probabilities, or a regressor's predictions, are the weighted mean of
+    the members':
 
     .. math::
 
         \hat p(y \mid x) = \sum_{m=0}^{M} \omega_m\, \hat p_m(y \mid x),
         \qquad \omega_m \ge 0,\ \sum_m \omega_m = 1,
 
-    with :math:`m = 0` the source-only model and :math:`m = 1..M` the
+    with :math:`m = 0` the wrapped estimator's model and :math:`m = 1..M` the
     adapters (uniform :math:`\omega` by default), and the predicted class
     the most probable one. This is soft voting (as scikit-learn's
     ``VotingClassifier``), with members that each see the rows as the
@@ -49,24 +53,31 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
     package's real tasks the label-free picks of CORAL and TCA each lose on
     about half of the tasks, and their average with the source-only model
     gains on most (``docs/auto_adapter.md``). It is the ``"ensemble"``
-    candidate of :class:`AutoAdapter`.
+    candidate of :class:`AutoAdapter`: with source-only, CORAL and TCA
+    without target labels; with pooled training, CORAL, TCA, weighted
+    pooling and regularised transfer when a few target rows are labelled.
 
     Parameters
     ----------
     estimator : estimator object
-        The source-only model (a classifier with ``predict_proba``, or a
-        regressor), trained on the labelled source rows.
+        The first member (a classifier with ``predict_proba``, or a
+        regressor), trained on the rows ``estimator_rows`` names.
     adapters : list of (str, estimator) tuples, default=()
         Domain adapters (their ``fit`` takes ``sample_domain``), each trained
         on every row.
+    estimator_rows : {"source", "labelled"}, default="source"
+        The rows ``estimator`` is trained on: the labelled source rows (the
+        source-only model), or every labelled row, source and target (pooled
+        training; the labelled target rows are marked by a negative
+        ``sample_domain``).
     weights : array-like of shape (len(adapters) + 1,), default=None
-        Non-negative weights of the source-only model and then of each
+        Non-negative weights of the ``estimator``'s model and then of each
         adapter, normalised to sum to one; ``None``: uniform.
 
     Attributes
     ----------
     estimator_ : estimator
-        The fitted source-only model.
+        The fitted source-only (or pooled) model.
     adapters_ : list of estimators
         The fitted adapters, in the order of ``adapters``.
     weights_ : ndarray of shape (len(adapters) + 1,)
@@ -93,15 +104,20 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
 
     _requires_estimator = True
 
-    def __init__(self, estimator=None, adapters=(), weights=None):
+    def __init__(self, estimator=None, adapters=(), weights=None,
+                 estimator_rows="source"):
         self.estimator = estimator
         self.adapters = adapters
         self.weights = weights
+        self.estimator_rows = estimator_rows
 
     def _check_members(self):
         if isinstance(self.adapters, (str, bytes)) or not hasattr(self.adapters, "__iter__"):
             raise ValueError("adapters must be a list of (name, estimator) tuples, got "
                              f"{self.adapters!r}.")
+        if self.estimator_rows not in _ESTIMATOR_ROWS:
+            raise ValueError(f"estimator_rows must be one of {_ESTIMATOR_ROWS}, got "
+                             f"{self.estimator_rows!r}.")
         members = list(self.adapters)
         for item in members:
             if not (isinstance(item, (tuple, list)) and len(item) == 2
@@ -148,8 +164,8 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
         sample_domain : array-like of int of shape (n_samples,), default=None
             Positive for source rows, negative for target rows.
         **fit_params : dict
-            Passed to every member's ``fit`` (sliced to the source-only
-            model's rows), e.g. ``sample_weight``.
+            Passed to every member's ``fit`` (sliced to ``estimator``'s
+            rows for it), e.g. ``sample_weight``.
 
         Returns
         -------
@@ -158,17 +174,19 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
         data = self._validate_fit(X, y, sample_domain)
         fit_params = self._check_fit_params(data, self._route_fit_params(fit_params))
         members, weights = self._check_members()
-        rows = np.flatnonzero(data.is_source & data.labelled)
+        pooled = self.estimator_rows == "labelled"
+        rows = np.flatnonzero(data.labelled if pooled else data.is_source & data.labelled)
         params = _check_method_params(data.X, fit_params, indices=rows)
         if self._task() == "classification":
             sw = params.get("sample_weight")
             kept = rows if sw is None else rows[np.asarray(sw) > 0]
             if np.unique(data.y[kept]).size < 2:
+                what = "labelled" if pooled else "labelled source"
                 raise ValueError(
-                    "AdapterEnsemble's source-only model is trained on the labelled "
-                    f"source rows{'' if sw is None else ' with a positive sample_weight'}"
+                    f"AdapterEnsemble's estimator is trained on the {what} "
+                    f"rows{'' if sw is None else ' with a positive sample_weight'}"
                     ", and they hold one class; a classifier needs at least 2. "
-                    "Label source rows of another class"
+                    f"Label {what} rows of another class"
                     f"{'' if sw is None else ', or check the sample_weight passed to fit'}.")
         self.estimator_ = clone(self.estimator).fit(data.X[rows], data.y[rows], **params)
         self.adapters_ = [clone(est).fit(data.X, data.y, sample_domain=data.sample_domain,
@@ -178,7 +196,7 @@ class AdapterEnsemble(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixi
                 if not np.array_equal(est.classes_, self.estimator_.classes_):
                     raise ValueError(
                         f"adapter {name!r} learnt the classes {est.classes_}, the "
-                        f"source-only model {self.estimator_.classes_}; members must "
+                        f"estimator {self.estimator_.classes_}; members must "
                         "see the same classes.")
         self.weights_ = weights
         return self

@@ -126,7 +126,9 @@ def estimators():
             lambda p, t: AdapterEnsemble(_est(t == "classification"), **{
                 "adapters": [("coral", CORAL(_est(t == "classification")))], **p}),
             {"weights": st.sampled_from([None, [1.0, 2.0], [0.0, 1.0], [-1.0, 1.0], [1.0],
-                                         "x"])}, both, False),
+                                         "x"]),
+             "estimator_rows": st.sampled_from(["source", "labelled", "target"])},
+            both, False),
     }
 
 
