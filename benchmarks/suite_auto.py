@@ -302,12 +302,15 @@ def summarize_labelled(res):
     for _, r in per_task.iterrows():
         lines.append(f"| {r.task} | {r.source_only:.4g} | {r.target_only:.4g} | "
                      f"{r.pooled:.4g} | {r.auto:.4g} | {r.gain:+.3g} | {r.adapted:.0%} |")
-    beats = per_task.auto.values[:, None] > per_task[baselines].values
+    # (a tie is no win: means of equal scores can differ in the last bit)
+    beats = per_task.auto.values[:, None] > per_task[baselines].values + 1e-9
     cls_gain = per_task.gain[per_task.kind == "classification"].mean()
     lines += ["", f"AutoAdapter beats all three baselines on {int(beats.all(axis=1).sum())}"
               f" of {len(per_task)} tasks (source-only on {int(beats[:, 0].sum())}, "
               f"target-only on {int(beats[:, 1].sum())}, pooled on {int(beats[:, 2].sum())});"
-              f" mean gain over the best baseline {cls_gain:+.2f} points (classification)."]
+              f" mean gain over the best baseline {cls_gain:+.2f} points (classification).",
+              "", "Chosen (task x seed fits): " + ", ".join(
+                  f"{name} {n}" for name, n in res.best.value_counts().items()) + "."]
     return lines
 
 

@@ -14,7 +14,12 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from sktransfer import CORAL, TCA, AutoAdapter, make_sample_domain
-from sktransfer.auto import AdapterEnsemble, decide_label_free, decide_with_target_labels
+from sktransfer.auto import (
+    AdapterEnsemble,
+    accuracy_margin,
+    decide_label_free,
+    decide_with_target_labels,
+)
 from sktransfer.parameter import RegularTransferClassifier, WeightedPooling
 
 
@@ -345,25 +350,47 @@ def test_auto_adapter_labelled_ensemble_members():
     res = auto.cv_results_
     i = int(np.flatnonzero(res["candidate"] == "ensemble")[0])
     picked = res["params"][i]["adapters"]
-    # a user's list: exactly those members, each its best setting by target
+    # a user's list: exactly those members, each as given (not chosen on
+    # the fold scores), around the estimator as given
     assert [n for n, _ in picked] == ["coral", "tca"]
-    for name, est in picked:
-        rows = np.flatnonzero(res["candidate"] == name)
-        best = rows[np.argmax(res["mean_target"][rows])]
-        assert {k: est.get_params()[k] for k in res["params"][best]} == res["params"][best]
-    # forced the reference by a large margin: the refit is pooled training
-    # (pooled's best setting) averaged with the members
+    for (name, est), (_, given, _) in zip(picked, SMALL):
+        assert repr(est) == repr(given) and est is not given
+    # the fold criteria are those of AdapterEnsemble(pooled, members) there
+    fixed = AutoAdapter(LogisticRegression(), random_state=0, ensemble=None,
+                        candidates=[("ens", AdapterEnsemble(
+                            LogisticRegression(), picked, estimator_rows="labelled"))],
+                        fallback="source_only").fit(X, y, sample_domain=sd)
+    j = int(np.flatnonzero(fixed.cv_results_["candidate"] == "ens")[0])
+    np.testing.assert_allclose(fixed.cv_results_["mean_target"][j], res["mean_target"][i])
+    # forced the reference by a large margin: the refit is that ensemble
     big = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],
                       margin=100.0, random_state=0).fit(X, y, sample_domain=sd)
     assert big.best_name_ == "ensemble" and big.decision_.startswith("kept ensemble")
-    rows = np.flatnonzero(res["candidate"] == "pooled")
-    c = res["params"][rows[np.argmax(res["mean_target"][rows])]]["C"]
-    assert big.best_estimator_.estimator.C == c
-    assert big.best_estimator_.estimator_rows == "labelled"
+    assert big.margin_ == 100.0  # a margin given as a number is used as it is
+    ref = AdapterEnsemble(LogisticRegression(), picked, estimator_rows="labelled").fit(
+        X, y, sample_domain=sd)
+    np.testing.assert_allclose(big.predict_proba(Xt), ref.predict_proba(Xt))
     strict = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],
                          margin=100.0, fallback="source_only",
                          random_state=0).fit(X, y, sample_domain=sd)
     assert strict.best_name_ == "source_only"
+
+
+def test_auto_margin_with_target_labels_is_two_standard_errors():
+    X, y, sd, Xt, yt = with_target_labels(k=30)
+    auto = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],
+                       random_state=0).fit(X, y, sample_domain=sd)
+    res = auto.cv_results_
+    p = res["mean_target"][int(np.flatnonzero(res["candidate"] == "ensemble")[0])] / 100
+    np.testing.assert_allclose(auto.margin_, max(1.0, 200 * np.sqrt(p * (1 - p) / 30)))
+    assert f"margin {auto.margin_:.3g}" in auto.decision_
+    np.testing.assert_allclose(accuracy_margin(1.0, 80.0, 100), 8.0)
+    assert accuracy_margin(1.0, 100.0, 10) == 1.0
+    # with the strict rule the reference is source-only, and so is p
+    strict = AutoAdapter(LogisticRegression(), candidates=SMALL, fallback="source_only",
+                         random_state=0).fit(X, y, sample_domain=sd)
+    q = strict.cv_results_["mean_target"][0] / 100
+    np.testing.assert_allclose(strict.margin_, max(1.0, 200 * np.sqrt(q * (1 - q) / 30)))
 
 
 @pytest.mark.parametrize("estimator, expected", [
@@ -381,6 +408,10 @@ def test_default_labelled_ensemble_adds_parameter_transfer(estimator, expected):
     picked = dict(res["params"][i]["adapters"])
     assert list(picked) == expected
     assert isinstance(picked["weighted_pooling"], WeightedPooling)
+    # fixed settings, around the estimator as given
+    assert picked["coral"].reg == "auto"
+    assert (picked["tca"].n_components, picked["tca"].mu) == (1, 1.0)  # 3 features
+    assert repr(picked["weighted_pooling"].estimator) == repr(estimator)
     assert np.all(np.isfinite([res[f"split{k}_target"][i] for k in range(3)]))
     if "regular_transfer" in picked:
         assert isinstance(picked["regular_transfer"], RegularTransferClassifier)

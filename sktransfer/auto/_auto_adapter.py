@@ -32,12 +32,12 @@ from ..model_selection._scorers import (
 from ._candidates import (
     ENSEMBLE,
     ENSEMBLE_MEMBERS,
-    POOLED,
     SOURCE_ONLY,
     Candidate,
     baselines,
     default_candidates,
     estimator_grid,
+    labelled_member_settings,
     parameter_transfer_members,
     user_candidates,
 )
@@ -309,7 +309,12 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     margin : float or "auto", default="auto"
         Smallest gain of the evidence criterion over source-only for which
         an adapter is chosen, in accuracy points (classifiers) or
-        :math:`R^2` (regressors). ``"auto"``: 1.0 point, or 0.01 :math:`R^2`.
+        :math:`R^2` (regressors). ``"auto"``: 1.0 point, or 0.01
+        :math:`R^2`; with labelled target rows (classifiers) at least two
+        standard errors of the reference's accuracy on them,
+        :math:`2 \cdot 100 \sqrt{p (1 - p) / n}` (:math:`p` its
+        cross-validated accuracy, :math:`n` the labelled target rows): 8
+        points at :math:`p = 0.8`, :math:`n = 100`.
     cv : int, default=3
         Number of folds (of the labelled source rows, or of the labelled
         target rows).
@@ -363,6 +368,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         ``mean_<criterion>``, ``std_<criterion>``, ``split<k>_<criterion>``,
         ``mean_fit_time`` and ``verdict``.
     margin_ : float
+        The margin applied (``margin="auto"`` with labelled target rows:
+        widened by their number, see ``margin``).
     classes_ : ndarray (classifiers)
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -617,8 +624,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         folds = self._folds(data, mode, task, rng)
         jobs = [(c, params) for c in candidates for params in c.grid]
         records = self._cross_validate(jobs, data, folds, fit_params, scoring)
-        ensemble = self._ensemble_candidate(records, candidates, ensemble_names, mode,
-                                            task, rng)
+        ensemble = self._ensemble_candidate(records, candidates, ensemble_names, data,
+                                            mode, task, rng)
         if ensemble is not None:
             candidates.append(ensemble)
             records += self._cross_validate([(ensemble, ensemble.grid[0])], data, folds,
@@ -631,7 +638,13 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         if mode == "label-free":
             decision = decide_label_free(records, margin, fallback=fallback)
         else:
-            decision = decide_with_target_labels(records, margin, fallback=fallback)
+            # margin="auto" (classifiers): widened to two standard errors of
+            # the reference's accuracy on the labelled target rows
+            n_lab = (int((data.is_target & data.labelled).sum())
+                     if self.margin == "auto" and task == "classification" else None)
+            decision = decide_with_target_labels(records, margin, fallback=fallback,
+                                                 n_labelled=n_lab)
+            margin = decision.margin
         self.cv_results_ = self._table(records, decision, len(folds))
         if self.verbose:
             self._report(records, decision)
@@ -680,40 +693,43 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
                     "name adapters (estimators whose fit takes sample_domain).")
         return tuple(dict.fromkeys(self.ensemble))
 
-    def _ensemble_candidate(self, records, candidates, names, mode, task, rng):
+    def _ensemble_candidate(self, records, candidates, names, data, mode, task, rng):
         """The :class:`AdapterEnsemble` candidate, or ``None`` (no members,
         or a classifier without ``predict_proba``).
 
         Label-free: source-only and the best setting by ``source`` of each
-        candidate of ``names``. With labelled target rows: pooled training
-        (its best setting), the best setting by the cross-validated target
-        score of each candidate of ``names`` and, with the default
-        ensemble, weighted pooling and regularised transfer. Members that
-        failed in a fold are left out."""
+        candidate of ``names`` (members that failed in a fold are left out).
+        With labelled target rows: pooled training (the estimator as given)
+        and each candidate of ``names`` in a fixed setting (a default
+        member's :func:`labelled_member_settings`, a user's candidate as
+        given), not chosen on the fold scores, and with the default ensemble
+        weighted pooling and regularised transfer."""
         if not names or (task == "classification"
                          and not hasattr(self.estimator, "predict_proba")):
             return None
-        labelled = mode == "target-labels"
         by_name = {c.name: c for c in candidates}
-        # each member's pick is the one the decision ranks it by
-        best = best_per_candidate(records, "target" if labelled else WITHIN)
-        members = [(name, clone(by_name[name].estimator).set_params(
-                        **records[best[name]]["params"]))
-                   for name in names
-                   # (a default member may not be offered for this data)
-                   if name in best and not records[best[name]]["errors"]]
-        if not labelled:
+        if mode == "label-free":
+            # each member's pick is the one the decision ranks it by
+            best = best_per_candidate(records, WITHIN)
+            members = [(name, clone(by_name[name].estimator).set_params(
+                            **records[best[name]]["params"]))
+                       for name in names
+                       # (a default member may not be offered for this data)
+                       if name in best and not records[best[name]]["errors"]]
             if not members:
                 return None
             return Candidate(ENSEMBLE, AdapterEnsemble(self.estimator),
                              ({"adapters": members},), evidence="iw")
-        pooled = clone(self.estimator).set_params(**records[best[POOLED]]["params"])
-        if self.ensemble == "auto":
+        default = self.ensemble == "auto"
+        members = [(name, clone(by_name[name].estimator).set_params(
+                        **(labelled_member_settings(name, data) if default else {})))
+                   for name in names if name in by_name]
+        if default:
             seed = rng.randint(np.iinfo(np.int32).max)
-            members += parameter_transfer_members(self.estimator, pooled, seed)
+            members += parameter_transfer_members(self.estimator, seed)
         if not members:
             return None
-        return Candidate(ENSEMBLE, AdapterEnsemble(pooled, estimator_rows="labelled"),
+        return Candidate(ENSEMBLE, AdapterEnsemble(self.estimator, estimator_rows="labelled"),
                          ({"adapters": members},), evidence="iw")
 
     @staticmethod

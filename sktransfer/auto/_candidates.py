@@ -28,8 +28,8 @@ POOLED = "pooled"
 ENSEMBLE = "ensemble"
 RESERVED = (SOURCE_ONLY, TARGET_ONLY, POOLED, ENSEMBLE)
 #: the candidates whose picks join the ensemble: their label-free picks
-#: with source-only; with labelled target rows, their picks by the
-#: cross-validated target score with pooled training and the
+#: with source-only; with labelled target rows, their fixed settings
+#: (:func:`labelled_member_settings`) with pooled training and the
 #: parameter-transfer members of :func:`parameter_transfer_members`
 ENSEMBLE_MEMBERS = ("coral", "tca")
 
@@ -152,7 +152,7 @@ def default_candidates(estimator, data, est_grid, random_state):
          [{"n_components": k} for k in _n_components(d, k_cap)]),
         ("linear_ot", LinearOTMapping(clone(estimator)), [{}]),
         ("tca", TCA(clone(estimator), kernel="linear", **seed),
-         [{"n_components": k, "mu": mu} for k in _n_components(d, min(k_cap, 50))
+         [{"n_components": k, "mu": mu} for k in _n_components(d, _tca_cap(data))
           for mu in (0.1, 1.0)]),
     ]
     if has_fit_parameter(estimator, "sample_weight"):
@@ -246,13 +246,31 @@ def _is_linear(estimator):
     return isinstance(estimator, (LinearClassifierMixin, LinearModel))
 
 
-def parameter_transfer_members(estimator, pooled, random_state):
+def _tca_cap(data):
+    n_s, n_t = int(data.is_source.sum()), int(data.is_target.sum())
+    return max(1, min(50, n_s - 1, n_t - 1))
+
+
+def labelled_member_settings(name, data):
+    """The fixed setting of a default ensemble member in the labelled-target
+    mode (not chosen on the fold scores: with a handful of labels those pick
+    lucky settings): CORAL with Ledoit-Wolf shrinkage, TCA with the larger
+    of its default dimensions and ``mu=1``."""
+    if name == "coral":
+        return {"reg": "auto"}
+    if name == "tca":
+        return {"n_components": _n_components(data.X.shape[1], _tca_cap(data))[-1],
+                "mu": 1.0}
+    return {}
+
+
+def parameter_transfer_members(estimator, random_state):
     """The ensemble's members that learn from the labelled target rows
-    themselves (labelled-target mode): weighted pooling of ``pooled`` (the
-    estimator with the pooled baseline's setting; when its ``fit`` takes
-    ``sample_weight``) and regularised transfer towards ``estimator``'s
-    source model (a linear model), each with its own weight or pull chosen
-    by cross-validation on the labelled target rows of its training rows."""
+    themselves (labelled-target mode): weighted pooling (when the
+    estimator's ``fit`` takes ``sample_weight``) and regularised transfer
+    towards the estimator's source model (a linear model), each with its
+    own weight or pull chosen by cross-validation on the labelled target
+    rows of its training rows."""
     from ..parameter import (
         RegularTransferClassifier,
         RegularTransferRegressor,
@@ -260,9 +278,9 @@ def parameter_transfer_members(estimator, pooled, random_state):
     )
 
     out = []
-    if has_fit_parameter(pooled, "sample_weight"):
+    if has_fit_parameter(estimator, "sample_weight"):
         out.append(("weighted_pooling",
-                    WeightedPooling(clone(pooled), random_state=random_state)))
+                    WeightedPooling(clone(estimator), random_state=random_state)))
     if _is_linear(estimator):
         cls = RegularTransferClassifier if is_classifier(estimator) else RegularTransferRegressor
         out.append(("regular_transfer", cls(clone(estimator), alpha="auto",

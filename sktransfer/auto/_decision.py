@@ -16,7 +16,8 @@ import numpy as np
 
 from ._candidates import ENSEMBLE, SOURCE_ONLY
 
-__all__ = ["Decision", "decide_label_free", "decide_with_target_labels"]
+__all__ = ["Decision", "accuracy_margin", "decide_label_free",
+           "decide_with_target_labels"]
 
 #: criterion that ranks the settings of one candidate in the label-free mode
 WITHIN = "source"
@@ -34,6 +35,7 @@ class Decision:
     best: int                 # index of the chosen record
     verdicts: list            # one text per record
     text: str                 # why, in a sentence or two
+    margin: float = None      # the margin applied (None: the one given)
 
 
 def best_per_candidate(records, criterion):
@@ -156,19 +158,40 @@ def _hedge_refusal(rec, base, margin, max_class_shift):
     return None
 
 
+#: standard errors of the reference's accuracy by which a candidate must
+#: beat it with labelled target rows (classifiers, ``margin="auto"``)
+STANDARD_ERRORS = 2.0
+
+
+def accuracy_margin(margin, accuracy, n, standard_errors=STANDARD_ERRORS):
+    r"""``max(margin, z * 100 * sqrt(p (1 - p) / n))``: the margin widened
+    to ``z`` standard errors of an accuracy ``p`` (in points) measured on
+    ``n`` held-out rows, so that a gain that a few lucky rows explain is no
+    evidence."""
+    p = min(max(float(accuracy) / 100.0, 0.0), 1.0)
+    if not np.isfinite(p) or n < 1:
+        return float(margin)
+    return max(float(margin), standard_errors * 100.0 * float(np.sqrt(p * (1 - p) / n)))
+
+
 def decide_with_target_labels(records, margin, *, criterion="target",
-                              fallback="source_only"):
+                              fallback="source_only", n_labelled=None,
+                              standard_errors=STANDARD_ERRORS):
     """The rule with labelled target rows.
 
     The reference is source-only's best setting, or with
     ``fallback="ensemble"`` the ensemble (pooled training averaged with
-    the picks of its members, the record named ``"ensemble"``) when it
-    could be fitted in every fold. The setting with the best mean
-    cross-validated score on the held-out labelled target rows is chosen
-    when it beats the reference by ``margin``; otherwise the reference is
-    kept. (With a handful of labels the best of some fifty settings is
-    often a lucky one: the margin over a reference that does not depend on
-    one setting's luck is what guards against it.)
+    fixed members, the record named ``"ensemble"``) when it could be fitted
+    in every fold. The setting with the best mean cross-validated score on
+    the held-out labelled target rows is chosen when it beats the
+    reference by the margin; otherwise the reference is kept. With
+    ``n_labelled`` (the number of labelled target rows, held out once each
+    over the folds; classifiers) the margin is widened to
+    ``standard_errors`` standard errors of the reference's accuracy on
+    that many rows (:func:`accuracy_margin`). (With a handful of labels the
+    best of some fifty settings is often a lucky one: a reference that
+    rests on no single setting, and a margin that grows as the labels get
+    fewer, are what guard against it.)
     """
     if fallback not in ("source_only", "ensemble"):
         raise ValueError(f"fallback must be 'source_only' or 'ensemble', got {fallback!r}.")
@@ -180,6 +203,8 @@ def decide_with_target_labels(records, margin, *, criterion="target",
     if fallback == "ensemble" and hedge and np.isfinite(means[hedge[0]]):
         ref = hedge[0]
     ref_name = records[ref]["name"]
+    if n_labelled is not None:
+        margin = accuracy_margin(margin, means[ref], n_labelled, standard_errors)
     order = sorted(range(len(records)), key=lambda i: (-means[i], i))
     top = order[0]
     verdicts = [f"{criterion} {means[i]:.3g}" for i in range(len(records))]
@@ -190,12 +215,12 @@ def decide_with_target_labels(records, margin, *, criterion="target",
         rec = records[top]
         text = (f"chose {rec['name']} {_fmt(rec['params'])}: best cross-validated "
                 f"score on the labelled target rows, {means[top]:.3g} against "
-                f"{ref_name}'s {means[ref]:.3g} (margin {margin:g}).")
+                f"{ref_name}'s {means[ref]:.3g} (margin {margin:.3g}).")
     else:
         chosen = ref
         params = "" if ref != base else " " + _fmt(records[base]["params"])
         text = (f"kept {ref_name}{params}: no candidate beat its cross-validated "
                 f"score on the labelled target rows ({means[ref]:.3g}) by the margin "
-                f"{margin:g}.")
+                f"{margin:.3g}.")
     verdicts[chosen] = "chosen: " + verdicts[chosen]
-    return Decision(chosen, verdicts, text)
+    return Decision(chosen, verdicts, text, margin)
