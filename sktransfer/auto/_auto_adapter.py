@@ -271,9 +271,9 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     ``cv`` of them), the folds split the labelled target rows instead:
     every candidate is trained with the held-out target labels masked and
     scored on them. Target-only and pooled training join the candidates,
-    and so does the ensemble of pooled training with the picks (by that
-    score) of CORAL and TCA, weighted pooling and regularised transfer
-    towards the source model (a linear estimator). The ensemble is the
+    and so does the ensemble of pooled training with CORAL and TCA in fixed
+    settings (not chosen on the noisy fold scores), weighted pooling and
+    regularised transfer towards the source model (a linear estimator). The ensemble is the
     reference (the fallback; source-only with ``fallback="source_only"``
     or when the ensemble failed in a fold): the best mean score wins only
     if it beats the reference's by ``margin``. With a handful of labels the
@@ -322,7 +322,7 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     ensemble : "auto", None or list of str, default="auto"
         Candidates whose picks join the ``"ensemble"`` candidate: their
         label-free picks averaged with source-only, or with labelled target
-        rows their picks by the target score averaged with pooled training.
+        rows their fixed settings averaged with pooled training.
         ``"auto"``: CORAL and TCA with the default candidates (and, with
         labelled target rows, weighted pooling and regularised transfer),
         none with a user's list; ``None``: no ensemble; a list: those
@@ -385,7 +385,7 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
     is built from the package's scorers (``docs/auto_adapter.md`` gives the
     measurements behind it). The ensemble is soft voting (as in
     scikit-learn's ``VotingClassifier``) over members chosen without target
-    labels (or, with target labels, by the noisy fold scores); that it may
+    labels (or, with target labels, in fixed settings); that it may
     be returned without evidence of its own, as a hedge, is this package's
     rule, not a published one.
 
