@@ -376,6 +376,29 @@ def test_auto_adapter_labelled_ensemble_members():
     assert strict.best_name_ == "source_only"
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    ({"margin": -1.0, "accuracy": 80.0, "n": 10}, "margin must be a finite number >= 0"),
+    ({"margin": np.nan, "accuracy": 80.0, "n": 10}, "margin must be a finite number"),
+    ({"margin": 1.0, "accuracy": "80", "n": 10}, "accuracy must be a number"),
+    ({"margin": 1.0, "accuracy": 80.0, "n": -3}, "n must be a finite number >= 0"),
+    ({"margin": 1.0, "accuracy": 80.0, "n": 10, "standard_errors": -2},
+     "standard_errors must be"),
+])
+def test_accuracy_margin_rejects_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        accuracy_margin(**kwargs)
+
+
+def test_accuracy_margin_values():
+    # 2 * 100 * sqrt(0.5 * 0.5 / 25) = 20; never below the margin; no rows
+    # or a non-finite accuracy leave the margin as given
+    assert accuracy_margin(1.0, 50.0, 25) == pytest.approx(20.0)
+    assert accuracy_margin(30.0, 50.0, 25) == 30.0
+    assert accuracy_margin(1.0, 50.0, 0) == 1.0
+    assert accuracy_margin(1.0, np.nan, 25) == 1.0
+    assert accuracy_margin(1.0, 50.0, 25, standard_errors=1) == pytest.approx(10.0)
+
+
 def test_auto_margin_with_target_labels_is_two_standard_errors():
     X, y, sd, Xt, yt = with_target_labels(k=30)
     auto = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],

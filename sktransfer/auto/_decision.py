@@ -10,6 +10,7 @@ scale of the task's metric: accuracy in points (0-100) for classifiers,
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,12 +165,51 @@ STANDARD_ERRORS = 2.0
 
 
 def accuracy_margin(margin, accuracy, n, standard_errors=STANDARD_ERRORS):
-    r"""``max(margin, z * 100 * sqrt(p (1 - p) / n))``: the margin widened
-    to ``z`` standard errors of an accuracy ``p`` (in points) measured on
-    ``n`` held-out rows, so that a gain that a few lucky rows explain is no
-    evidence."""
+    r"""The margin widened to a few standard errors of an accuracy.
+
+    .. math::
+
+        m' = \max\left(m,\; z \cdot 100 \sqrt{p (1 - p) / n}\right)
+
+    with ``p = accuracy / 100`` measured on ``n`` held-out rows, so that a
+    gain that a few lucky rows explain is no evidence. AutoAdapter applies it
+    with ``margin="auto"`` when it has labelled target rows (classifiers).
+
+    Parameters
+    ----------
+    margin : float
+        The margin in accuracy points (``>= 0``); the result is never below it.
+    accuracy : float
+        The reference's accuracy in points (0 to 100; clipped to that range).
+        A non-finite accuracy leaves the margin as given.
+    n : int
+        The number of held-out rows the accuracy was measured on (``>= 0``);
+        with none the margin is left as given.
+    standard_errors : float, default=2.0
+        ``z``, the number of standard errors (``>= 0``).
+
+    Returns
+    -------
+    float
+        The widened margin, in points.
+
+    Examples
+    --------
+    >>> from sktransfer.auto import accuracy_margin
+    >>> accuracy_margin(1.0, 80.0, 100)
+    8.0
+    """
+    for name, value in (("margin", margin), ("standard_errors", standard_errors),
+                        ("n", n)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                or not np.isfinite(value) or value < 0:
+            raise ValueError(f"accuracy_margin: {name} must be a finite number >= 0, "
+                             f"got {value!r}.")
+    if isinstance(accuracy, bool) or not isinstance(accuracy, numbers.Real):
+        raise ValueError(f"accuracy_margin: accuracy must be a number (points, 0 to "
+                         f"100), got {accuracy!r}.")
     p = min(max(float(accuracy) / 100.0, 0.0), 1.0)
-    if not np.isfinite(p) or n < 1:
+    if not np.isfinite(accuracy) or n < 1:
         return float(margin)
     return max(float(margin), standard_errors * 100.0 * float(np.sqrt(p * (1 - p) / n)))
 

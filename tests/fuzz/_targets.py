@@ -225,6 +225,9 @@ EXCLUDED = {
         "AutoAdapter's decision rule on its own cv_results_ records; fuzzed through "
         "AutoAdapter"),
     "sktransfer.auto.decide_with_target_labels": "as decide_label_free",
+    "sktransfer.auto.accuracy_margin": (
+        "a scalar helper of that rule (numbers in, a number out, no arrays); its "
+        "values and input errors are tested in tests/test_adapter_ensemble.py"),
     "sktransfer.deep.PretrainedFeatures": (
         "wraps a fitted deep net; its input checks are the net's, fuzzed with the nets"),
     **{f"sktransfer.deep.{n}": _TORCH_PART for n in (
