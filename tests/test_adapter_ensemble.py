@@ -381,6 +381,7 @@ def test_auto_adapter_labelled_ensemble_members():
     ({"margin": np.nan, "accuracy": 80.0, "n": 10}, "margin must be a finite number"),
     ({"margin": 1.0, "accuracy": "80", "n": 10}, "accuracy must be a number"),
     ({"margin": 1.0, "accuracy": 80.0, "n": -3}, "n must be a finite number >= 0"),
+    ({"margin": 1.0, "accuracy": 80.0, "n": 10, "other": "x"}, "other must be a number"),
     ({"margin": 1.0, "accuracy": 80.0, "n": 10, "standard_errors": -2},
      "standard_errors must be"),
 ])
@@ -397,23 +398,51 @@ def test_accuracy_margin_values():
     assert accuracy_margin(1.0, 50.0, 0) == 1.0
     assert accuracy_margin(1.0, np.nan, 25) == 1.0
     assert accuracy_margin(1.0, 50.0, 25, standard_errors=1) == pytest.approx(10.0)
+    # of a difference: the two variances add; a non-finite other is left out
+    assert accuracy_margin(1.0, 50.0, 25, other=50.0) == pytest.approx(20.0 * np.sqrt(2))
+    assert accuracy_margin(1.0, 50.0, 25, other=np.nan) == pytest.approx(20.0)
+    assert accuracy_margin(1.0, 100.0, 10, other=100.0) == 1.0
 
 
-def test_auto_margin_with_target_labels_is_two_standard_errors():
+def _two_sample_margin(p, q, n):
+    return max(1.0, 200 * np.sqrt((p * (1 - p) + q * (1 - q)) / n))
+
+
+def test_auto_margin_with_target_labels_is_two_standard_errors_of_the_difference():
     X, y, sd, Xt, yt = with_target_labels(k=30)
     auto = AutoAdapter(LogisticRegression(), candidates=SMALL, ensemble=["coral", "tca"],
                        random_state=0).fit(X, y, sample_domain=sd)
     res = auto.cv_results_
-    p = res["mean_target"][int(np.flatnonzero(res["candidate"] == "ensemble")[0])] / 100
-    np.testing.assert_allclose(auto.margin_, max(1.0, 200 * np.sqrt(p * (1 - p) / 30)))
+    means = np.asarray(res["mean_target"], dtype=float) / 100
+    p = means[int(np.flatnonzero(res["candidate"] == "ensemble")[0])]
+    q = np.nanmax(means)  # the best setting's, which is the one tested
+    np.testing.assert_allclose(auto.margin_, _two_sample_margin(p, q, 30))
     assert f"margin {auto.margin_:.3g}" in auto.decision_
-    np.testing.assert_allclose(accuracy_margin(1.0, 80.0, 100), 8.0)
-    assert accuracy_margin(1.0, 100.0, 10) == 1.0
-    # with the strict rule the reference is source-only, and so is p
+    # with the strict rule the reference is source-only
     strict = AutoAdapter(LogisticRegression(), candidates=SMALL, fallback="source_only",
                          random_state=0).fit(X, y, sample_domain=sd)
-    q = strict.cv_results_["mean_target"][0] / 100
-    np.testing.assert_allclose(strict.margin_, max(1.0, 200 * np.sqrt(q * (1 - q) / 30)))
+    means = np.asarray(strict.cv_results_["mean_target"], dtype=float) / 100
+    np.testing.assert_allclose(strict.margin_,
+                               _two_sample_margin(means[0], np.nanmax(means), 30))
+
+
+def test_decide_with_target_labels_tests_the_difference_of_two_accuracies():
+    # 20 held-out rows: the ensemble at 50, a candidate at 75. One standard
+    # error of the reference alone is 11.2 points (a margin of 22.4, which
+    # 25 points beat); of the difference 14.8 (a margin of 29.6, which
+    # they do not)
+    def record(name, score):
+        return dict(name=name, kind="adapter", evidence="iw", params={}, errors=[],
+                    scores={"target": np.array([score] * 3)})
+
+    records = [record("source_only", 40.0), record("ensemble", 50.0), record("tca", 75.0)]
+    decision = decide_with_target_labels(records, 1.0, fallback="ensemble", n_labelled=20)
+    assert decision.best == 1
+    np.testing.assert_allclose(decision.margin, 200 * np.sqrt((0.25 + 0.1875) / 20))
+    assert accuracy_margin(1.0, 50.0, 20) < 25.0 < decision.margin
+    # with more rows the same gain is evidence
+    assert decide_with_target_labels(records, 1.0, fallback="ensemble",
+                                     n_labelled=200).best == 2
 
 
 @pytest.mark.parametrize("estimator, expected", [

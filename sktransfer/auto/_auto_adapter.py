@@ -311,10 +311,12 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         an adapter is chosen, in accuracy points (classifiers) or
         :math:`R^2` (regressors). ``"auto"``: 1.0 point, or 0.01
         :math:`R^2`; with labelled target rows (classifiers) at least two
-        standard errors of the reference's accuracy on them,
-        :math:`2 \cdot 100 \sqrt{p (1 - p) / n}` (:math:`p` its
-        cross-validated accuracy, :math:`n` the labelled target rows): 8
-        points at :math:`p = 0.8`, :math:`n = 100`.
+        standard errors of the difference between the best setting's
+        accuracy and the reference's on them,
+        :math:`2 \cdot 100 \sqrt{(p (1 - p) + q (1 - q)) / n}` (:math:`p`,
+        :math:`q` their cross-validated accuracies, :math:`n` the labelled
+        target rows; :func:`~sktransfer.auto.accuracy_margin`): 10 points at
+        :math:`p = 0.8`, :math:`q = 0.9`, :math:`n = 100`.
     cv : int, default=3
         Number of folds (of the labelled source rows, or of the labelled
         target rows).
@@ -639,7 +641,8 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
             decision = decide_label_free(records, margin, fallback=fallback)
         else:
             # margin="auto" (classifiers): widened to two standard errors of
-            # the reference's accuracy on the labelled target rows
+            # the difference of the best setting's and the reference's
+            # accuracies on the labelled target rows
             n_lab = (int((data.is_target & data.labelled).sum())
                      if self.margin == "auto" and task == "classification" else None)
             decision = decide_with_target_labels(records, margin, fallback=fallback,

@@ -159,34 +159,43 @@ def _hedge_refusal(rec, base, margin, max_class_shift):
     return None
 
 
-#: standard errors of the reference's accuracy by which a candidate must
-#: beat it with labelled target rows (classifiers, ``margin="auto"``)
+#: standard errors of the difference of two accuracies by which a
+#: candidate must beat the reference with labelled target rows
+#: (classifiers, ``margin="auto"``)
 STANDARD_ERRORS = 2.0
 
 
-def accuracy_margin(margin, accuracy, n, standard_errors=STANDARD_ERRORS):
-    r"""The margin widened to a few standard errors of an accuracy.
+def accuracy_margin(margin, accuracy, n, standard_errors=STANDARD_ERRORS, *, other=None):
+    r"""The margin widened to standard errors of an accuracy or a difference.
 
     .. math::
 
-        m' = \max\left(m,\; z \cdot 100 \sqrt{p (1 - p) / n}\right)
+        m' = \max\left(m,\; z \cdot 100 \sqrt{\frac{p (1 - p) + q (1 - q)}{n}}\right)
 
-    with ``p = accuracy / 100`` measured on ``n`` held-out rows, so that a
-    gain that a few lucky rows explain is no evidence. AutoAdapter applies it
-    with ``margin="auto"`` when it has labelled target rows (classifiers).
+    with ``p = accuracy / 100`` and ``q = other / 100`` measured on the same
+    ``n`` held-out rows (the ``q`` term left out without ``other``), so that
+    a gain that a few lucky rows explain is no evidence. The two accuracies
+    are treated as independent: for two models scored on the same rows,
+    whose errors mostly agree, that overstates the standard error of their
+    difference, which makes the test conservative. AutoAdapter applies it
+    with ``margin="auto"`` when it has labelled target rows (classifiers),
+    with ``p`` the reference's accuracy and ``q`` the best candidate's.
 
     Parameters
     ----------
     margin : float
         The margin in accuracy points (``>= 0``); the result is never below it.
     accuracy : float
-        The reference's accuracy in points (0 to 100; clipped to that range).
-        A non-finite accuracy leaves the margin as given.
+        An accuracy in points (0 to 100; clipped to that range). A non-finite
+        accuracy leaves the margin as given.
     n : int
-        The number of held-out rows the accuracy was measured on (``>= 0``);
-        with none the margin is left as given.
+        The number of held-out rows the accuracies were measured on
+        (``>= 0``); with none the margin is left as given.
     standard_errors : float, default=2.0
         ``z``, the number of standard errors (``>= 0``).
+    other : float, default=None
+        The other accuracy of a difference, in points (clipped to 0 to 100);
+        a non-finite one is left out.
 
     Returns
     -------
@@ -198,6 +207,8 @@ def accuracy_margin(margin, accuracy, n, standard_errors=STANDARD_ERRORS):
     >>> from sktransfer.auto import accuracy_margin
     >>> accuracy_margin(1.0, 80.0, 100)
     8.0
+    >>> round(accuracy_margin(1.0, 80.0, 100, other=90.0), 2)
+    10.0
     """
     for name, value in (("margin", margin), ("standard_errors", standard_errors),
                         ("n", n)):
@@ -205,13 +216,20 @@ def accuracy_margin(margin, accuracy, n, standard_errors=STANDARD_ERRORS):
                 or not np.isfinite(value) or value < 0:
             raise ValueError(f"accuracy_margin: {name} must be a finite number >= 0, "
                              f"got {value!r}.")
-    if isinstance(accuracy, bool) or not isinstance(accuracy, numbers.Real):
-        raise ValueError(f"accuracy_margin: accuracy must be a number (points, 0 to "
-                         f"100), got {accuracy!r}.")
-    p = min(max(float(accuracy) / 100.0, 0.0), 1.0)
+    for name, value in (("accuracy", accuracy), ("other", other)):
+        if value is None and name == "other":
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"accuracy_margin: {name} must be a number (points, 0 to "
+                             f"100), got {value!r}.")
     if not np.isfinite(accuracy) or n < 1:
         return float(margin)
-    return max(float(margin), standard_errors * 100.0 * float(np.sqrt(p * (1 - p) / n)))
+    variance = 0.0
+    for value in (accuracy, other):
+        if value is not None and np.isfinite(value):
+            p = min(max(float(value) / 100.0, 0.0), 1.0)
+            variance += p * (1 - p)
+    return max(float(margin), standard_errors * 100.0 * float(np.sqrt(variance / n)))
 
 
 def decide_with_target_labels(records, margin, *, criterion="target",
@@ -227,11 +245,12 @@ def decide_with_target_labels(records, margin, *, criterion="target",
     reference by the margin; otherwise the reference is kept. With
     ``n_labelled`` (the number of labelled target rows, held out once each
     over the folds; classifiers) the margin is widened to
-    ``standard_errors`` standard errors of the reference's accuracy on
-    that many rows (:func:`accuracy_margin`). (With a handful of labels the
-    best of some fifty settings is often a lucky one: a reference that
-    rests on no single setting, and a margin that grows as the labels get
-    fewer, are what guard against it.)
+    ``standard_errors`` standard errors of the difference between the best
+    setting's accuracy and the reference's on that many rows
+    (:func:`accuracy_margin`): a two-sample test of the two accuracies.
+    (With a handful of labels the best of some fifty settings is often a
+    lucky one: a reference that rests on no single setting, and a margin
+    that grows as the labels get fewer, are what guard against it.)
     """
     if fallback not in ("source_only", "ensemble"):
         raise ValueError(f"fallback must be 'source_only' or 'ensemble', got {fallback!r}.")
@@ -243,10 +262,11 @@ def decide_with_target_labels(records, margin, *, criterion="target",
     if fallback == "ensemble" and hedge and np.isfinite(means[hedge[0]]):
         ref = hedge[0]
     ref_name = records[ref]["name"]
-    if n_labelled is not None:
-        margin = accuracy_margin(margin, means[ref], n_labelled, standard_errors)
     order = sorted(range(len(records)), key=lambda i: (-means[i], i))
     top = order[0]
+    if n_labelled is not None:
+        margin = accuracy_margin(margin, means[ref], n_labelled, standard_errors,
+                                 other=means[top])
     verdicts = [f"{criterion} {means[i]:.3g}" for i in range(len(records))]
     # (a source-only model that could not be fitted, e.g. one class in the
     # labelled source rows, scores -inf: any candidate that could wins)
