@@ -390,6 +390,31 @@ def test_accuracy_margin_rejects_bad_input(kwargs, match):
         accuracy_margin(**kwargs)
 
 
+def test_decide_with_target_labels_keeps_the_reference_when_too_few_rows_to_test():
+    # 8 labelled rows (office ->D at 5%): the ensemble at 11.1, a lucky
+    # setting at 55.6 clears the two-sample margin (41.6) but n*p = 0.9 < 5,
+    # so the normal test is not trusted and the ensemble is kept
+    def record(name, score):
+        return dict(name=name, kind="adapter", evidence="iw", params={}, errors=[],
+                    scores={"target": np.array([score] * 3)})
+
+    records = [record("source_only", 20.0), record("ensemble", 11.1),
+               record("subspace_alignment", 55.6)]
+    decision = decide_with_target_labels(records, 1.0, fallback="ensemble", n_labelled=8)
+    assert 55.6 - 11.1 >= decision.margin
+    assert decision.best == 1
+    assert "8 rows are too few to test" in decision.text
+    # 60 rows (n*p = 6.7): tested, and the gain is evidence
+    assert decide_with_target_labels(records, 1.0, fallback="ensemble",
+                                     n_labelled=60).best == 2
+    # without n_labelled (a margin given by the user) there is no such test
+    assert decide_with_target_labels(records, 1.0, fallback="ensemble").best == 2
+    # a reference that could not be fitted (-inf) is no reference to test against
+    records[0]["scores"]["target"] = np.full(3, -np.inf)
+    assert decide_with_target_labels(records[:1] + records[2:], 1.0,
+                                     n_labelled=8).best == 1
+
+
 def test_accuracy_margin_values():
     # 2 * 100 * sqrt(0.5 * 0.5 / 25) = 20; never below the margin; no rows
     # or a non-finite accuracy leave the margin as given

@@ -159,6 +159,25 @@ def _hedge_refusal(rec, base, margin, max_class_shift):
     return None
 
 
+#: the normal approximation behind :func:`accuracy_margin` is trusted when
+#: ``n p`` and ``n (1 - p)`` reach this for both accuracies (the textbook
+#: rule of thumb); below it the reference is kept
+MIN_EXPECTED_COUNT = 5
+
+
+def normal_approximation_holds(n, *accuracies, min_count=MIN_EXPECTED_COUNT):
+    """Whether ``n`` held-out rows are enough for a normal test of these
+    accuracies (in points): ``n p >= min_count`` and ``n (1 - p) >=
+    min_count`` for each ``p`` (non-finite ones are left out)."""
+    for a in accuracies:
+        if a is None or not np.isfinite(a):
+            continue
+        p = min(max(float(a) / 100.0, 0.0), 1.0)
+        if n * p < min_count or n * (1 - p) < min_count:
+            return False
+    return True
+
+
 #: standard errors of the difference of two accuracies by which a
 #: candidate must beat the reference with labelled target rows
 #: (classifiers, ``margin="auto"``)
@@ -247,7 +266,10 @@ def decide_with_target_labels(records, margin, *, criterion="target",
     over the folds; classifiers) the margin is widened to
     ``standard_errors`` standard errors of the difference between the best
     setting's accuracy and the reference's on that many rows
-    (:func:`accuracy_margin`): a two-sample test of the two accuracies.
+    (:func:`accuracy_margin`): a two-sample test of the two accuracies,
+    made only where its normal approximation holds (``n p`` and ``n (1 -
+    p)`` at least 5 for both accuracies; with fewer rows, e.g. 8 labelled
+    rows, the reference is kept).
     (With a handful of labels the best of some fifty settings is often a
     lucky one: a reference that rests on no single setting, and a margin
     that grows as the labels get fewer, are what guard against it.)
@@ -270,7 +292,10 @@ def decide_with_target_labels(records, margin, *, criterion="target",
     verdicts = [f"{criterion} {means[i]:.3g}" for i in range(len(records))]
     # (a source-only model that could not be fitted, e.g. one class in the
     # labelled source rows, scores -inf: any candidate that could wins)
-    if top != ref and means[top] - means[ref] >= margin:
+    # (a reference that could not be fitted scores -inf: nothing to test)
+    too_few = (n_labelled is not None and top != ref and np.isfinite(means[ref])
+               and not normal_approximation_holds(n_labelled, means[ref], means[top]))
+    if top != ref and means[top] - means[ref] >= margin and not too_few:
         chosen = top
         rec = records[top]
         text = (f"chose {rec['name']} {_fmt(rec['params'])}: best cross-validated "
@@ -279,8 +304,16 @@ def decide_with_target_labels(records, margin, *, criterion="target",
     else:
         chosen = ref
         params = "" if ref != base else " " + _fmt(records[base]["params"])
-        text = (f"kept {ref_name}{params}: no candidate beat its cross-validated "
-                f"score on the labelled target rows ({means[ref]:.3g}) by the margin "
-                f"{margin:.3g}.")
+        if too_few and means[top] - means[ref] >= margin:
+            rec = records[top]
+            text = (f"kept {ref_name}{params}: {rec['name']} {_fmt(rec['params'])} "
+                    f"scored {means[top]:.3g} against its {means[ref]:.3g} on the "
+                    f"labelled target rows, but {n_labelled} rows are too few to test "
+                    f"that difference (n*p and n*(1-p) must reach "
+                    f"{MIN_EXPECTED_COUNT} for both accuracies).")
+        else:
+            text = (f"kept {ref_name}{params}: no candidate beat its cross-validated "
+                    f"score on the labelled target rows ({means[ref]:.3g}) by the "
+                    f"margin {margin:.3g}.")
     verdicts[chosen] = "chosen: " + verdicts[chosen]
     return Decision(chosen, verdicts, text, margin)
