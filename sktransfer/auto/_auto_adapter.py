@@ -316,7 +316,10 @@ class AutoAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
         :math:`2 \cdot 100 \sqrt{(p (1 - p) + q (1 - q)) / n}` (:math:`p`,
         :math:`q` their cross-validated accuracies, :math:`n` the labelled
         target rows; :func:`~sktransfer.auto.accuracy_margin`): 10 points at
-        :math:`p = 0.8`, :math:`q = 0.9`, :math:`n = 100`.
+        :math:`p = 0.8`, :math:`q = 0.9`, :math:`n = 100`. The test is made
+        only where its normal approximation holds (:math:`n p`,
+        :math:`n (1 - p)`, :math:`n q` and :math:`n (1 - q)` at least 5):
+        with fewer labelled target rows the reference is kept.
     cv : int, default=3
         Number of folds (of the labelled source rows, or of the labelled
         target rows).

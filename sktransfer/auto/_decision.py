@@ -291,8 +291,8 @@ def decide_with_target_labels(records, margin, *, criterion="target",
                                  other=means[top])
     verdicts = [f"{criterion} {means[i]:.3g}" for i in range(len(records))]
     # (a source-only model that could not be fitted, e.g. one class in the
-    # labelled source rows, scores -inf: any candidate that could wins)
-    # (a reference that could not be fitted scores -inf: nothing to test)
+    # labelled source rows, scores -inf: any candidate that could wins, with
+    # no test against it)
     too_few = (n_labelled is not None and top != ref and np.isfinite(means[ref])
                and not normal_approximation_holds(n_labelled, means[ref], means[top]))
     if top != ref and means[top] - means[ref] >= margin and not too_few:
