@@ -145,14 +145,13 @@ def default_candidates(estimator, data, est_grid, random_state):
     d = X.shape[1]
     classifier = is_classifier(estimator)
     seed = {"random_state": random_state}
-    k_cap = max(1, min(100, n_s - 1, n_t - 1))
     out = [
         ("coral", CORAL(clone(estimator)), [{"reg": "auto"}, {"reg": 1.0}]),
         ("subspace_alignment", SubspaceAlignment(clone(estimator)),
-         [{"n_components": k} for k in _n_components(d, k_cap)]),
+         [{"n_components": k} for k in _n_components(d, _dimension_cap(data, 100))]),
         ("linear_ot", LinearOTMapping(clone(estimator)), [{}]),
         ("tca", TCA(clone(estimator), kernel="linear", **seed),
-         [{"n_components": k, "mu": mu} for k in _n_components(d, _tca_cap(data))
+         [{"n_components": k, "mu": mu} for k in _n_components(d, _dimension_cap(data, 50))
           for mu in (0.1, 1.0)]),
     ]
     if has_fit_parameter(estimator, "sample_weight"):
@@ -246,9 +245,12 @@ def _is_linear(estimator):
     return isinstance(estimator, (LinearClassifierMixin, LinearModel))
 
 
-def _tca_cap(data):
+def _dimension_cap(data, limit):
+    """The largest subspace dimension offered: ``limit`` (100 for Subspace
+    Alignment, 50 for TCA), and below the number of source and of target
+    rows."""
     n_s, n_t = int(data.is_source.sum()), int(data.is_target.sum())
-    return max(1, min(50, n_s - 1, n_t - 1))
+    return max(1, min(limit, n_s - 1, n_t - 1))
 
 
 def labelled_member_settings(name, data):
@@ -259,7 +261,7 @@ def labelled_member_settings(name, data):
     if name == "coral":
         return {"reg": "auto"}
     if name == "tca":
-        return {"n_components": _n_components(data.X.shape[1], _tca_cap(data))[-1],
+        return {"n_components": _n_components(data.X.shape[1], _dimension_cap(data, 50))[-1],
                 "mu": 1.0}
     return {}
 

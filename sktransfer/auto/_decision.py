@@ -165,17 +165,18 @@ def _hedge_refusal(rec, base, margin, max_class_shift):
 MIN_EXPECTED_COUNT = 5
 
 
+def _proportions(*accuracies):
+    """The finite accuracies (in points) as proportions clipped to [0, 1]."""
+    return [min(max(float(a) / 100.0, 0.0), 1.0)
+            for a in accuracies if a is not None and np.isfinite(a)]
+
+
 def normal_approximation_holds(n, *accuracies, min_count=MIN_EXPECTED_COUNT):
     """Whether ``n`` held-out rows are enough for a normal test of these
     accuracies (in points): ``n p >= min_count`` and ``n (1 - p) >=
     min_count`` for each ``p`` (non-finite ones are left out)."""
-    for a in accuracies:
-        if a is None or not np.isfinite(a):
-            continue
-        p = min(max(float(a) / 100.0, 0.0), 1.0)
-        if n * p < min_count or n * (1 - p) < min_count:
-            return False
-    return True
+    return all(n * p >= min_count and n * (1 - p) >= min_count
+               for p in _proportions(*accuracies))
 
 
 #: standard errors of the difference of two accuracies by which a
@@ -236,18 +237,13 @@ def accuracy_margin(margin, accuracy, n, standard_errors=STANDARD_ERRORS, *, oth
             raise ValueError(f"accuracy_margin: {name} must be a finite number >= 0, "
                              f"got {value!r}.")
     for name, value in (("accuracy", accuracy), ("other", other)):
-        if value is None and name == "other":
-            continue
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not (name == "other" and value is None) and (
+                isinstance(value, bool) or not isinstance(value, numbers.Real)):
             raise ValueError(f"accuracy_margin: {name} must be a number (points, 0 to "
                              f"100), got {value!r}.")
     if not np.isfinite(accuracy) or n < 1:
         return float(margin)
-    variance = 0.0
-    for value in (accuracy, other):
-        if value is not None and np.isfinite(value):
-            p = min(max(float(value) / 100.0, 0.0), 1.0)
-            variance += p * (1 - p)
+    variance = sum(p * (1 - p) for p in _proportions(accuracy, other))
     return max(float(margin), standard_errors * 100.0 * float(np.sqrt(variance / n)))
 
 
@@ -293,9 +289,10 @@ def decide_with_target_labels(records, margin, *, criterion="target",
     # (a source-only model that could not be fitted, e.g. one class in the
     # labelled source rows, scores -inf: any candidate that could wins, with
     # no test against it)
-    too_few = (n_labelled is not None and top != ref and np.isfinite(means[ref])
+    beats = top != ref and means[top] - means[ref] >= margin
+    too_few = (beats and n_labelled is not None and np.isfinite(means[ref])
                and not normal_approximation_holds(n_labelled, means[ref], means[top]))
-    if top != ref and means[top] - means[ref] >= margin and not too_few:
+    if beats and not too_few:
         chosen = top
         rec = records[top]
         text = (f"chose {rec['name']} {_fmt(rec['params'])}: best cross-validated "
@@ -304,7 +301,7 @@ def decide_with_target_labels(records, margin, *, criterion="target",
     else:
         chosen = ref
         params = "" if ref != base else " " + _fmt(records[base]["params"])
-        if too_few and means[top] - means[ref] >= margin:
+        if too_few:
             rec = records[top]
             text = (f"kept {ref_name}{params}: {rec['name']} {_fmt(rec['params'])} "
                     f"scored {means[top]:.3g} against its {means[ref]:.3g} on the "
