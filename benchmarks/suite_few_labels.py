@@ -210,13 +210,16 @@ def run_cell(task, problem, seed, fraction, methods, base, net, log=print):
         rows.append({**common, "method": method, "score": value, "cv_score": cv,
                      "fit_s": fit_s, "status": status})
     ok = [r for r in rows if r["status"] == "ok"]
-    best = max((r for r in ok if r["cv_score"] is not None),
-               key=lambda r: (r["cv_score"], -METHODS.index(r["method"])))
-    rows.append({**common, "method": "best_by_cv", "score": best["score"],
-                 "cv_score": best["cv_score"], "chosen": best["method"], "status": "ok"})
+    candidates = [r for r in ok if r["cv_score"] is not None]
+    chosen = ""
+    if candidates:  # none when only ``auto`` runs (--methods auto)
+        best = max(candidates, key=lambda r: (r["cv_score"], -METHODS.index(r["method"])))
+        rows.append({**common, "method": "best_by_cv", "score": best["score"],
+                     "cv_score": best["cv_score"], "chosen": best["method"],
+                     "status": "ok"})
+        chosen = f" -> {best['method']}"
     log(f"[{task.name} {fraction:.0%} seed={seed} n_lab={len(lab)}] "
-        + " ".join(f"{r['method']}={r['score']:.3g}" for r in ok)
-        + f" -> {best['method']}")
+        + " ".join(f"{r['method']}={r['score']:.3g}" for r in ok) + chosen)
     return rows
 
 
@@ -246,7 +249,18 @@ def write_csv(rows, path):
 
 
 def read_csv(path):
-    return report.read_csv(path)
+    """Track rows from a CSV this script wrote, or ``auto`` rows from a
+    labelled run of ``suite_auto.py`` (``--labelled-fraction``: the same
+    labelled and scored rows, so its AutoAdapter score fills that fraction's
+    ``auto`` cells)."""
+    rows = report.read_csv(path)
+    if not rows or "labelled_fraction" not in rows[0]:
+        return rows
+    return [dict(task=r["task"], family=r["family"], kind=r["kind"],
+                 fraction=float(r["labelled_fraction"]),
+                 n_labelled=int(r["n_labelled_target"]), seed=r["seed"], method="auto",
+                 score=float(r["auto"]), cv_score=None, fit_s=r["fit_s"], chosen="",
+                 status="ok") for r in rows]
 
 
 # --------------------------------------------------------------- report
@@ -342,11 +356,14 @@ def fair_comparison(rows, table):
     cross-validation, and the ceiling (the best method's mean against the
     best baseline's, both chosen with the scored labels)."""
     chosen_base = cv_chosen_baseline(rows)
-    ceiling, against = [], {}
+    ceiling, with_auto, against = [], [], {}
     for (task, _, kind, fraction), ms in table.items():
         scale = 1.0 if kind == "classification" else 100.0
         others = [ms[m] for m in METHODS if m in ms and m != "auto"]
-        ceiling.append(scale * (max(others) - max(ms[b] for b in BASELINES if b in ms)))
+        best_base = max(ms[b] for b in BASELINES if b in ms)
+        ceiling.append(scale * (max(others) - best_base))
+        if "auto" in ms:
+            with_auto.append(scale * (max(*others, ms["auto"]) - best_base))
         if (task, fraction) in chosen_base:
             for m in (*METHODS, "best_by_cv"):
                 if m in ms and m not in BASELINES:
@@ -362,7 +379,10 @@ def fair_comparison(rows, table):
             f"baseline both chosen with the scored labels (means over seeds): "
             f"{(ceiling > 0).sum()} of {len(ceiling)} cells, mean {ceiling.mean():+.2f} "
             f"points: even a perfect choice among these methods would not reach the "
-            f"criterion's +2. Each method against that baseline: {per_method}."]
+            f"criterion's +2. Each method against that baseline: {per_method}."
+            + (f" With `auto` among the methods (on the {len(with_auto)} cells where it "
+               f"ran): {sum(g > 0 for g in with_auto)} of {len(with_auto)} cells, mean "
+               f"{np.mean(with_auto):+.2f} points." if with_auto else "")]
 
 
 #: the buckets of labelled target rows of ``by_label_count``: (low, high]
@@ -457,14 +477,19 @@ def main(argv=None):
     p.add_argument("--auto", nargs="*", default=["heart", "wine"],
                    help="families on which AutoAdapter runs (slow on office, amazon)")
     p.add_argument("--from-csv", nargs="+", default=None,
-                   help="write the page from these CSVs (concatenated; no fit)")
+                   help="write the page from these CSVs (no fit; a row of a later CSV "
+                   "replaces the same task, fraction, seed and method of an earlier one); "
+                   "a suite_auto.py CSV of a labelled run gives that fraction's auto cells")
     p.add_argument("--runs", default=None,
                    help="with --from-csv: the runs the CSVs came from, for the page")
     args = p.parse_args(argv)
     command = "python benchmarks/suite_few_labels.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     if args.from_csv:
-        rows = [r for path in args.from_csv for r in read_csv(path)]
+        # each (task, fraction, seed, method) once: a later CSV's row replaces
+        # an earlier one's (a rerun of one method over a whole track)
+        rows = list({(r["task"], r["fraction"], r["seed"], r["method"]): r
+                     for path in args.from_csv for r in read_csv(path)}.values())
         write_csv(rows, Path(args.out_dir) / "few_labels_track.csv")
         command = ("python benchmarks/suite_few_labels.py --from-csv "
                    + " ".join(args.from_csv) + f" --out-dir {args.out_dir}")

@@ -353,6 +353,12 @@ def test_few_labels_fair_comparison_uses_the_cross_validated_baseline():
     # best_by_cv (74 + 58) / 2 = 66 against 65: +1.00; ceiling 73.5 - 71.5 = +2.00
     assert "wins **1 of 1** cells, mean **+1.00** points" in text
     assert "1 of 1 cells, mean +2.00 points" in text
+    assert "With `auto`" not in text
+    rows += [row("auto", 76, None, 0), row("auto", 74, None, 1)]
+    text = " ".join(fl.fair_comparison(rows, fl.cells(rows)))
+    # auto's mean 75 against the best baseline 71.5: +3.50 with auto among them
+    assert "With `auto` among the methods (on the 1 cells where it ran): 1 of 1 cells, " \
+        "mean +3.50 points." in text
     lines = fl.by_label_count(rows, table, ["regular_transfer", "best_by_cv"])
     # 7 labelled rows: the 5-10 bucket; 73.5 - 71.5 = +2, 73.5 - 65 = +8.5
     assert "| regular_transfer | +2.00 / +8.50 |  |  |  |" in lines
@@ -372,3 +378,55 @@ def test_regularisation_is_not_chosen_blindly_with_a_singleton_class():
         assert params == {} and est.C == 1.0
         est, params = choose_regularised(X, np.r_[0, 0, np.ones(10, int)])
         assert set(params) == {"C"}
+
+
+def test_few_labels_cell_with_auto_alone_has_no_choice_among_methods(monkeypatch):
+    import suite_few_labels as fl
+    from suite_tasks import Task
+
+    problem = _problem(n=120)
+    monkeypatch.setattr(fl, "fit_predict", lambda *a: np.zeros(len(a[-1]), dtype=int))
+    task = Task("covariate", "synthetic", "classification", None)
+    rows = fl.run_cell(task, problem, 0, 0.1, ["auto"], None, None, log=lambda m: None)
+    # AutoAdapter is no candidate of best_by_cv: alone, there is nothing to choose
+    assert [r["method"] for r in rows] == ["auto"]
+    assert rows[0]["status"] == "ok" and rows[0]["cv_score"] is None
+
+
+def test_few_labels_page_reads_a_labelled_auto_track_csv(tmp_path):
+    import suite_few_labels as fl
+    import suite_report as report
+
+    # the columns suite_auto.py writes for a labelled run (same labelled rows)
+    path = tmp_path / "auto_results_labelled5.csv"
+    report.write_csv([dict(task="a", family="f", kind="classification", seed=1,
+                           labelled_fraction=0.05, n_labelled_target=7, source_only=70,
+                           target_only=60, pooled=72, fit_s=3.0, auto=74.5,
+                           best="ensemble")], path,
+                     fields=("task", "family", "kind", "seed", "labelled_fraction",
+                             "n_labelled_target", "source_only", "target_only", "pooled",
+                             "fit_s", "auto", "best"))
+    (row,) = fl.read_csv(path)
+    assert row == dict(task="a", family="f", kind="classification", fraction=0.05,
+                       n_labelled=7, seed=1, method="auto", score=74.5, cv_score=None,
+                       fit_s=3.0, chosen="", status="ok")
+
+
+def test_few_labels_page_from_csvs_keeps_the_later_row_of_a_cell(tmp_path):
+    import suite_few_labels as fl
+
+    def row(method, score, seed=0):
+        return dict(task="a", family="f", kind="classification", fraction=0.05,
+                    n_labelled=7, seed=seed, method=method, score=score, cv_score=1.0,
+                    fit_s=0.0, chosen="pooled" if method == "best_by_cv" else "",
+                    status="ok")
+
+    first, rerun = tmp_path / "first.csv", tmp_path / "rerun.csv"
+    fl.write_csv([row(m, s) for m, s in (("source_only", 70), ("target_only", 60),
+                                         ("pooled", 72), ("best_by_cv", 72),
+                                         ("auto", 50))], first)
+    fl.write_csv([row("auto", 74)], rerun)
+    fl.main(["--from-csv", str(first), str(rerun), "--out-dir", str(tmp_path / "out")])
+    rows = fl.read_csv(tmp_path / "out" / "few_labels_track.csv")
+    assert [r["score"] for r in rows if r["method"] == "auto"] == [74.0]
+    assert len(rows) == 5
