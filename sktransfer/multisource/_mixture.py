@@ -177,11 +177,12 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
     target labels): Mansour et al.'s combining rule with :math:`\lambda`
     chosen by the loss of the labelled target rows, a form of stacking
     constrained to the rule's weights. With a handful of labels it can
-    put all the weight on one domain; a label-free estimate of the same
-    weights from the inputs alone (the joint likelihood of the labelled and
-    unlabelled target rows, tried first) moved them by 0.02 or less on the
-    heart-disease tasks with 10% of the target labelled, because the
-    unlabelled rows outnumber the labelled ones.
+    put all the weight on one domain. EM on the joint likelihood of every
+    target row (the labelled ones also weighted by each source model's
+    probability of their label), tried first, moved the weights from the
+    label-free ones by 0.02 or less on the heart-disease tasks with 10% of
+    the target labelled, because the unlabelled rows outnumber the
+    labelled ones.
 
     References
     ----------
