@@ -34,6 +34,17 @@ source rows), and every method uses it:
   sources (heart only by default, ``--auto``: a minute or more per fit on
   office and amazon).
 
+With ``--labelled-fraction F`` the track runs its labelled variant
+instead: that fraction of each target's rows (at least 5, drawn from the
+rows that are not scored, as in ``suite_auto.label_target_rows``) is
+labelled, and ``pooled`` (the sources alone), ``pooled_labelled`` (the
+sources and the labelled target rows), ``ms_distribution`` /
+``ms_weighted`` (mixture weights from the target's inputs; the labelled
+target rows among the training rows) and ``ms_labelled_distribution`` /
+``ms_labelled_weighted`` (``weights="target_labels"``: the weights from
+the target's inputs and labels) are compared, in
+``suite_multisource_labelled.csv`` and ``suite_multisource_labelled.md``.
+
 The gradual part: two moons rotated in steps of 15 degrees
 (``make_rotating_moons``: a labelled source at 0 degrees, unlabelled
 intermediate domains, the target last at 30, 45, 60 or 90 degrees), 200
@@ -70,6 +81,10 @@ from suite_run import score  # noqa: E402
 from suite_tasks import MULTI_SOURCE, multi_source_tasks, task_parser  # noqa: E402
 
 BASELINES = ("pooled", "best_single")
+#: the labelled variant (--labelled-fraction): baselines, then the variants
+LABELLED_BASELINES = ("pooled", "pooled_labelled")
+LABELLED_METHODS = (*LABELLED_BASELINES, "ms_distribution", "ms_weighted",
+                    "ms_labelled_distribution", "ms_labelled_weighted")
 #: the multi-source methods, each compared with both baselines
 VARIANTS = ("coral_per_domain", "linear_ot_per_domain", "kmm_per_domain", "ms_weighted",
             "ms_distribution", "ms_distribution_uniform", "ms_coral", "auto")
@@ -94,6 +109,10 @@ def build(method, base):
         "ms_distribution_uniform": lambda: MultiSourceAdapter(clone(base),
                                                               weights="uniform"),
         "ms_coral": lambda: MultiSourceAdapter(CORAL(clone(base))),
+        "ms_labelled_distribution": lambda: MultiSourceAdapter(
+            clone(base), weights="target_labels"),
+        "ms_labelled_weighted": lambda: MultiSourceAdapter(
+            clone(base), combine="weighted", weights="target_labels"),
         "auto": lambda: AutoAdapter(clone(base), estimator_grid=base_param_grid(
             "classification"), random_state=0),
     }
@@ -150,6 +169,95 @@ def run_task(task, problem, seed, methods, log=print, auto_families=("heart",)):
         f"{r['method']}={r['score']:.1f}" for r in rows if r["score"] is not None)
         + f" | weights {detail}")
     return rows
+
+
+def run_labelled_task(task, problem, seed, fraction, log=print):
+    """Rows of one task and seed with ``fraction`` of the target labelled:
+    every method of ``LABELLED_METHODS``, scored on the scored target rows."""
+    from suite_auto import label_target_rows
+
+    X, sd = problem.X, problem.sample_domain
+    Xe = X[problem.eval_index]
+    y, lab = label_target_rows(problem, fraction, seed)
+    base, _ = choose_base(problem)
+    src = problem.source_index
+    common = dict(task=task.name, family=task.family, seed=seed,
+                  detail=f"{len(lab)} labelled")
+    rows = []
+    for method in LABELLED_METHODS:
+        t0 = time.perf_counter()
+        try:
+            if method in LABELLED_BASELINES:
+                index = src if method == "pooled" else np.r_[src, lab]
+                est = clone(base).fit(X[index], y[index])
+            else:
+                est = build(method, base).fit(X, y, sample_domain=sd)
+            value, status = score("classification", problem.y_eval, est.predict(Xe)), "ok"
+        except Exception as exc:  # noqa: BLE001 - a failed method is a reported cell
+            value, status = None, f"error: {type(exc).__name__}: {exc}"[:300]
+        rows.append({**common, "method": method, "score": value,
+                     "fit_s": time.perf_counter() - t0, "status": status})
+    log(f"[{task.name} seed={seed} {len(lab)} labelled] " + " ".join(
+        f"{r['method']}={r['score']:.1f}" for r in rows if r["score"] is not None))
+    return rows
+
+
+def labelled_summary(rows):
+    """Lines: the labelled variant's task table, and each variant against
+    the two baselines (the sources alone; the sources and the labelled
+    target rows)."""
+    table, _ = means(rows)
+    methods = [m for m in LABELLED_METHODS if any(m in ms for ms in table.values())]
+    failed = [r for r in rows if r["status"] != "ok"]
+    lines = [f"**{len(failed)} fits failed** (not in the tables), the first: "
+             f"{failed[0]['method']} on {failed[0]['task']}: {failed[0]['status']}", ""
+             ] if failed else []
+    lines += ["| task | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]
+    for task, ms in table.items():
+        lines.append(f"| {task} | " + " | ".join(
+            f"{ms[m]:.1f}" if m in ms else "" for m in methods) + " |")
+    lines += ["", "| variant | beats both baselines | mean vs pooled | mean vs "
+              "pooled_labelled | worst vs the better of the two |", "|---|---:|---:|---:|---:|"]
+    for m in methods:
+        if m in LABELLED_BASELINES:
+            continue
+        g = np.array([(ms[m] - ms["pooled"], ms[m] - ms["pooled_labelled"])
+                      for ms in table.values() if m in ms])
+        both = int(np.sum((g[:, 0] > 0) & (g[:, 1] > 0)))
+        lines.append(f"| {m} | {both} of {len(g)} | {g[:, 0].mean():+.2f} | "
+                     f"{g[:, 1].mean():+.2f} | {g.min(axis=1).min():+.1f} |")
+    return lines
+
+
+def run_labelled(data_home, out_dir, fraction, *, families=tuple(MULTI_SOURCE),
+                 seeds=(0, 1, 2), tasks=None, log=print):
+    """The labelled variant of the track; writes its CSV and page."""
+    from suite_tasks import has_real_data
+
+    chosen = [t for t in multi_source_tasks([f for f in families
+                                             if has_real_data(f, data_home)])
+              if not tasks or any(part in t.name for part in tasks)]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for task in chosen:
+        for seed in seeds:
+            rows += run_labelled_task(task, task.draw(data_home, seed), seed, fraction, log)
+            write_csv(rows, out_dir / "suite_multisource_labelled.csv")
+    return rows
+
+
+def write_labelled_page(rows, out_dir, command, seconds, fraction):
+    text = ["# The multi-source track with a few target labels\n",
+            f"{report.produced(command, seconds)} on {report.machine()}. "
+            "CSV: `suite_multisource_labelled.csv`.\n",
+            f"{fraction:.0%} of each target's rows labelled (at least 5); protocol as in "
+            "[suite_multisource.md](suite_multisource.md) and the docstring of "
+            "`benchmarks/suite_multisource.py`. Target accuracy in % on the scored "
+            "target rows, mean over seeds.\n", *labelled_summary(rows), ""]
+    path = Path(out_dir) / "suite_multisource_labelled.md"
+    path.write_text("\n".join(text))
+    return path
 
 
 def run_track(data_home, out_dir, *, families=tuple(MULTI_SOURCE), seeds=(0, 1, 2),
@@ -337,10 +445,21 @@ def main(argv=None):
                         "and --out-dir's suite_gradual.csv; no fit")
     p.add_argument("--runs", default=None,
                    help="with --from-csv: the runs the CSVs came from, for the page")
+    p.add_argument("--labelled-fraction", type=float, default=None,
+                   help="run the labelled variant instead: this fraction of the target "
+                        "rows labelled")
     args = p.parse_args(argv)
     command = "python benchmarks/suite_multisource.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     out = Path(args.out_dir)
+    if args.labelled_fraction is not None:
+        start = time.perf_counter()
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+        rows = run_labelled(args.data_home, out, args.labelled_fraction,
+                            families=args.families, seeds=seeds, tasks=args.tasks,
+                            log=lambda m: print(m, flush=True))
+        return write_labelled_page(rows, out, command.strip(), time.perf_counter() - start,
+                                   args.labelled_fraction)
     if args.from_csv:
         # the runs share the single-source rows: each (task, seed, method) once
         rows = list({(r["task"], r["seed"], r["method"]): r

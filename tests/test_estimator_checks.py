@@ -133,7 +133,8 @@ def expected_failed_checks(estimator):
     if isinstance(estimator, CheckedSubspaceAlignment) and isinstance(
             estimator.estimator, Ridge):
         names["check_regressors_train"] = SUBSPACE_REGRESSION_REASON
-    if isinstance(estimator, CheckedMultiSourceAdapter) and estimator.weights != "mixture":
+    if isinstance(estimator, CheckedMultiSourceAdapter) and estimator.weights not in (
+            "mixture", "target_labels"):
         names["check_non_transformer_estimators_n_iter"] = (
             "max_iter bounds the EM of weights='mixture'; with given or uniform "
             "weights no EM runs and n_iter_ is 0 by design (tested in "
@@ -187,6 +188,9 @@ ESTIMATORS = [
     CheckedMultiSourceAdapter(Ridge()),
     CheckedMultiSourceAdapter(Ridge(), combine="weighted", weights="uniform"),
     CheckedMultiSourceAdapter(CheckedCORAL(LogisticRegression()), min_weight=0.2),
+    # the checks' target rows are labelled: the joint-mixture weights
+    CheckedMultiSourceAdapter(LogisticRegression(), weights="target_labels"),
+    CheckedMultiSourceAdapter(Ridge(), combine="weighted", weights="target_labels"),
     CheckedGradualSelfTraining(LogisticRegression()),
     CheckedAdapterEnsemble(LogisticRegression(), [("coral", CORAL(LogisticRegression())),
                                                   ("tca", TCA(LogisticRegression(),

@@ -127,6 +127,121 @@ def test_an_adapter_is_fitted_per_source_domain_with_the_target_rows():
         np.testing.assert_allclose(model.estimators_[k].target_mean_, X[sd < 0].mean(0))
 
 
+def same_inputs_problem(follows, n=300, n_t=300, n_lab=20, seed=0, regression=False):
+    """Two source domains with the same inputs and opposite labelling rules;
+    the target follows domain ``follows``'s rule, and ``n_lab`` of its rows
+    are labelled. Nothing in the inputs tells the sources apart."""
+    rng = np.random.default_rng(seed)
+    X1, X2, Xt = (rng.normal(size=(m, 2)) for m in (n, n, n_t))
+    if regression:
+        def rule(Z, s):
+            return s * Z[:, 0] + 0.1 * rng.normal(size=len(Z))
+    else:
+        def rule(Z, s):
+            return (s * Z[:, 0] > 0).astype(int)
+    yt = rule(Xt, 1 if follows == 1 else -1)
+    y_t = np.full(n_t, np.nan) if regression else -np.ones(n_t, dtype=int)
+    y_t[:n_lab] = yt[:n_lab]
+    X = np.vstack([X1, X2, Xt])
+    y = np.r_[rule(X1, 1), rule(X2, -1), y_t]
+    sd = np.r_[np.ones(n, int), 2 * np.ones(n, int), -np.ones(n_t, int)]
+    return X, y, sd, Xt[n_lab:], yt[n_lab:]
+
+
+@pytest.mark.parametrize("regression", [False, True])
+@pytest.mark.parametrize("follows", [1, 2])
+def test_target_labels_weights_the_source_whose_rule_the_labels_follow(follows,
+                                                                         regression):
+    X, y, sd, Xt, yt = same_inputs_problem(follows, regression=regression)
+    est = Ridge() if regression else LogisticRegression()
+    model = MultiSourceAdapter(est, weights="target_labels").fit(X, y, sample_domain=sd)
+    # 20 labelled rows of 300 say which labelling rule the target follows
+    # (the inputs cannot: the sources' rows are drawn alike)
+    assert model.mixture_weights_[follows - 1] > 0.9 and model.n_iter_ >= 1
+    assert model.score(Xt, yt) > 0.9
+    # and the choice matters: the other source's rule is the opposite one
+    wrong = [0.0, 1.0] if follows == 1 else [1.0, 0.0]
+    other = MultiSourceAdapter(est, weights=wrong).fit(X, y, sample_domain=sd)
+    assert other.score(Xt, yt) < 0.1
+
+
+def test_target_labels_with_a_one_class_source_domain():
+    X, y, sd, _, _ = same_inputs_problem(2)
+    y = y.copy()
+    y[sd == 1] = 1            # domain 1 holds one class: it predicts that class
+    lab = np.flatnonzero(sd < 0)[:20]
+    y[lab] = 0                # and every labelled target row is the other one
+    model = MultiSourceAdapter(LogisticRegression(), weights="target_labels").fit(
+        X, y, sample_domain=sd)
+    assert model.mixture_weights_[0] < 0.01
+
+
+def _labelled_mixture_problem(regression=False):
+    X, y, sd, _, _ = mixture_problem(n=200, n_t=300, regression=regression)
+    _, _, _, _, yt = mixture_problem(n=200, n_t=300, regression=regression)  # same draw
+    lab = np.flatnonzero(sd < 0)[np.random.default_rng(1).permutation(300)[:30]]
+    y = y.copy()
+    y[lab] = yt[lab - 400]
+    return X, y, sd, lab
+
+
+@pytest.mark.parametrize("regression", [False, True])
+def test_target_labels_weights_minimise_the_rules_loss_on_the_labelled_rows(regression):
+    X, y, sd, lab = _labelled_mixture_problem(regression)
+    est = Ridge() if regression else LogisticRegression()
+    model = MultiSourceAdapter(est, weights="target_labels").fit(X, y, sample_domain=sd)
+    # by hand: r_k = p(k|x)/pi_k from the domain classifier; each domain's
+    # model fitted on its own rows (no target label); the rule's loss on the
+    # labelled target rows for lambda = (t, 1 - t) on a fine grid
+    dom = LogisticRegression(max_iter=1000).fit(X[sd > 0], sd[sd > 0])
+    R = dom.predict_proba(X[lab]) / 0.5
+    models = [clone(est).fit(X[sd == k], y[sd == k]) for k in (1, 2)]
+    if regression:
+        H = np.column_stack([m.predict(X[lab]) for m in models])
+    else:
+        H = np.column_stack([m.predict_proba(X[lab])[np.arange(30), y[lab]]
+                             for m in models])
+
+    def loss(t):
+        W = R * [t, 1 - t]
+        W = W / W.sum(axis=1, keepdims=True)
+        c = (W * H).sum(axis=1)
+        return np.mean((c - y[lab]) ** 2) if regression else -np.mean(np.log(c))
+
+    grid = np.linspace(0, 1, 2001)
+    t_best = grid[np.argmin([loss(t) for t in grid])]
+    assert abs(model.mixture_weights_[0] - t_best) < 2e-3
+    assert loss(model.mixture_weights_[0]) <= loss(t_best) + 1e-9
+
+
+@pytest.mark.parametrize("regression", [False, True])
+def test_rule_loss_gradients_match_finite_differences(regression):
+    from sktransfer.multisource._mixture import _log_loss_of_rule, _squared_error_of_rule
+
+    rng = np.random.default_rng(0)
+    R, H = rng.uniform(0.1, 3, (40, 3)), rng.uniform(0.05, 1, (40, 3))
+    y = rng.normal(size=40)
+    f = _squared_error_of_rule if regression else _log_loss_of_rule
+    lam = np.array([0.2, 0.5, 0.3])
+    _, grad = f(lam, R, H, y)
+    eps = 1e-6
+    fd = [(f(lam + eps * e, R, H, y)[0] - f(lam - eps * e, R, H, y)[0]) / (2 * eps)
+          for e in np.eye(3)]
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
+
+
+def test_target_labels_needs_labelled_target_rows_and_probabilities():
+    X, y, sd, _, _ = mixture_problem(n=50, n_t=50)
+    with pytest.raises(ValueError, match="every target label is masked"):
+        MultiSourceAdapter(LogisticRegression(), weights="target_labels").fit(
+            X, y, sample_domain=sd)
+    y = y.copy()
+    y[sd < 0] = 0
+    with pytest.raises(ValueError, match="target_labels.*no predict_proba"):
+        MultiSourceAdapter(SVC(), combine="weighted", weights="target_labels").fit(
+            X, y, sample_domain=sd)
+
+
 @pytest.mark.parametrize("params, match", [
     ({"combine": "mean"}, "combine must be one of"),
     ({"weights": [1.0]}, "2 non-negative numbers"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import optimize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.metaestimators import available_if
@@ -10,6 +11,7 @@ from sklearn.utils.validation import has_fit_parameter
 
 from .._per_domain import source_domain_ids
 from .._validation import check_number, check_option
+from ..domain import mask_target_labels
 from ..base import DomainContractMixin, LabelledScoreMixin, _estimator_has
 from ..instance._label_shift import em_priors
 from ..model_selection._scorers import domain_call, domain_fit
@@ -28,6 +30,30 @@ def _proba_on(classes_from, classes_to, P):
     for j, c in enumerate(classes_from):
         out[:, index[c]] = P[:, j]
     return out
+
+
+def _log_loss_of_rule(lam, R, P, y):
+    """Mean log loss of the distribution-weighted rule with weights ``lam``
+    (``R``: :math:`r_k(x_i)`; ``P``: each model's probability of ``y_i``)
+    and its gradient in ``lam``."""
+    A = np.maximum((R * P) @ lam, _EPS)
+    B = np.maximum(R @ lam, _EPS)
+    m = len(A)
+    value = -np.sum(np.log(A) - np.log(B)) / m
+    grad = -((R * P) / A[:, None] - R / B[:, None]).sum(axis=0) / m
+    return value, grad
+
+
+def _squared_error_of_rule(lam, R, H, y):
+    """Mean squared error of the rule's combined prediction (``H``: each
+    model's prediction) and its gradient in ``lam``."""
+    B = np.maximum(R @ lam, _EPS)
+    pred = ((R * H) @ lam) / B
+    err = pred - np.asarray(y, dtype=np.float64)
+    m = len(err)
+    value = np.sum(err ** 2) / m
+    grad = 2.0 * ((err / B)[:, None] * R * (H - pred[:, None])).sum(axis=0) / m
+    return value, grad
 
 
 class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorMixin,
@@ -64,6 +90,28 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
       :math:`\lambda_k n_S / n_k` (``sample_weight``), so that each domain
       weighs in proportion to the share of the target it explains.
 
+    With labelled target rows, ``weights="target_labels"`` fits
+    :math:`\lambda` to them instead: with :math:`r_k(x) = p(k \mid x)/\pi_k`,
+    the combined prediction of ``combine="distribution"`` is
+    :math:`\sum_k w_k(x; \lambda)\, h_k(x)`, and :math:`\lambda` minimises its
+    loss on the :math:`m` labelled target rows,
+
+    .. math::
+
+        \hat\lambda = \arg\min_{\lambda \in \Delta} \frac1m \sum_{i}
+        \ell\Big(y_i, \frac{\sum_k \lambda_k r_k(x_i)\, h_k(x_i)}
+                        {\sum_k \lambda_k r_k(x_i)}\Big),
+
+    the log loss of the combined class probabilities (the conditional
+    likelihood of the labels) for a classifier, the squared error for a
+    regressor. The per-source models :math:`h_k` of this fit are fitted
+    without the target labels, so that the loss is measured on rows they
+    did not train on. It is a constrained, smooth problem in a handful of
+    variables, solved by SLSQP from several starts (equal weights, the
+    label-free mixture, and each domain weighted 0.9), keeping the best.
+    The same :math:`\hat\lambda` weights the domains of
+    ``combine="weighted"``.
+
     Source selection: a domain with :math:`\lambda_k <` ``min_weight`` is
     dropped (its rows are used nowhere) and the other weights renormalised.
 
@@ -76,8 +124,10 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
         classifier needs ``predict_proba``; ``combine="weighted"`` needs
         ``sample_weight`` in ``fit``.
     combine : {"distribution", "weighted"}, default="distribution"
-    weights : "mixture", "uniform" or array-like of shape (n_source_domains,), default="mixture"
-        :math:`\lambda`: estimated as above, equal, or given (non-negative,
+    weights : "mixture", "target_labels", "uniform" or array-like of shape (n_source_domains,), default="mixture"
+        :math:`\lambda`: estimated from the target's inputs as above, fitted
+        to the labelled target rows (``"target_labels"``: needs some; a
+        classifier needs ``predict_proba``), equal, or given (non-negative,
         in the order of the sorted source ids; normalised to sum 1).
     min_weight : float in [0, 1), default=0.0
         Domains whose weight is below it are dropped (the largest is kept).
@@ -106,7 +156,8 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
     estimator_ : estimator
         ``combine="weighted"``: the fitted model.
     n_iter_ : int
-        EM iterations (0 when ``weights`` is not ``"mixture"``).
+        EM iterations (``"mixture"``), SLSQP iterations of the kept start
+        (``"target_labels"``), 0 with equal or given weights.
     classes_ : ndarray
         Classifiers: the classes of the labelled rows.
     n_features_in_ : int
@@ -122,6 +173,16 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
     target rows (EM), an estimate that is right when the target is a
     mixture of the sources and the classifier is calibrated. With one
     source domain both combinations are ``estimator`` on that domain.
+    ``"target_labels"`` is this package's addition (the paper has no
+    target labels): Mansour et al.'s combining rule with :math:`\lambda`
+    chosen by the loss of the labelled target rows, a form of stacking
+    constrained to the rule's weights. With a handful of labels it can
+    put all the weight on one domain. EM on the joint likelihood of every
+    target row (the labelled ones also weighted by each source model's
+    probability of their label), tried first, moved the weights from the
+    label-free ones by 0.02 or less on the heart-disease tasks with 10% of
+    the target labelled, because the unlabelled rows outnumber the
+    labelled ones.
 
     References
     ----------
@@ -171,7 +232,8 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
         check_number(self.max_iter, "max_iter", owner=_OWNER, integer=True, low=1)
         check_number(self.tol, "tol", owner=_OWNER, low=0)
         if isinstance(self.weights, str):
-            check_option(self.weights, "weights", ("mixture", "uniform"), owner=_OWNER)
+            check_option(self.weights, "weights", ("mixture", "target_labels", "uniform"),
+                         owner=_OWNER)
         else:
             w = np.asarray(self.weights, dtype=np.float64)
             if (w.shape != (n_domains,) or not np.all(np.isfinite(w)) or np.any(w < 0)
@@ -192,6 +254,12 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
                 f"{_OWNER}(combine='weighted') weights the source rows, but "
                 f"{type(est).__name__}.fit takes no sample_weight; use an estimator "
                 "that does or combine='distribution'.")
+        if (isinstance(self.weights, str) and self.weights == "target_labels"
+                and is_classifier(est) and not hasattr(est, "predict_proba")):
+            raise ValueError(
+                f"{_OWNER}(weights='target_labels') needs each source model's "
+                f"probability of the target labels, but {type(est).__name__} has no "
+                "predict_proba; use a probabilistic classifier or weights='mixture'.")
         clf = self.domain_classifier
         if clf is not None and not (is_classifier(clf) and hasattr(clf, "predict_proba")):
             raise ValueError(
@@ -220,6 +288,12 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
         sd = data.sample_domain
         ids = source_domain_ids(sd)
         self._check_params(len(ids))
+        with_labels = isinstance(self.weights, str) and self.weights == "target_labels"
+        if with_labels and not (data.labelled & data.is_target).any():
+            raise ValueError(
+                f"{_OWNER}(weights='target_labels') fits the weights to the "
+                "labelled target rows, but every target label is masked; give some "
+                "target rows their label or use weights='mixture'.")
         counts = np.array([np.count_nonzero(sd == k) for k in ids], dtype=np.float64)
         self.source_domains_ = ids
         self.source_priors_ = counts / counts.sum()
@@ -228,7 +302,9 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
             clf = self.domain_classifier
             clf = LogisticRegression(max_iter=1000) if clf is None else clone(clf)
             self.domain_classifier_ = clf.fit(data.X[data.is_source], sd[data.is_source])
-        if isinstance(self.weights, str) and self.weights == "mixture" and len(ids) > 1:
+        if with_labels and len(ids) > 1:
+            lam, self.n_iter_ = self._weights_from_labels(data, fit_params)
+        elif isinstance(self.weights, str) and self.weights == "mixture" and len(ids) > 1:
             P = self._domain_posteriors(data.X[data.is_target])
             lam, self.n_iter_ = em_priors(P, self.source_priors_, max_iter=self.max_iter,
                                           tol=self.tol)
@@ -253,6 +329,65 @@ class MultiSourceAdapter(DomainContractMixin, LabelledScoreMixin, MetaEstimatorM
             return np.ones((X.shape[0], 1))
         P = self.domain_classifier_.predict_proba(X)
         return _proba_on(self.domain_classifier_.classes_, self.source_domains_, P)
+
+    def _weights_from_labels(self, data, fit_params):
+        r"""``weights="target_labels"``: :math:`\hat\lambda` (see the class
+        docstring) and the SLSQP iterations of the kept start."""
+        lab = np.flatnonzero(data.labelled & data.is_target)
+        y_lab = data.y[lab]
+        H = self._free_source_outputs(data, lab, fit_params)
+        R = self._domain_posteriors(data.X[lab]) / self.source_priors_
+        loss = (_log_loss_of_rule if self._task() == "classification"
+                else _squared_error_of_rule)
+        K = len(self.source_domains_)
+        free = em_priors(self._domain_posteriors(data.X[data.is_target]),
+                         self.source_priors_, max_iter=self.max_iter, tol=self.tol)[0]
+        starts = [np.full(K, 1.0 / K), free,
+                  *(np.where(np.arange(K) == k, 0.9, 0.1 / (K - 1)) for k in range(K))]
+        best = None
+        for x0 in starts:
+            res = optimize.minimize(
+                loss, x0, args=(R, H, y_lab), jac=True, method="SLSQP",
+                bounds=[(0.0, 1.0)] * K,
+                constraints=[{"type": "eq", "fun": lambda v: v.sum() - 1.0,
+                              "jac": lambda v: np.ones_like(v)}],
+                options={"maxiter": self.max_iter, "ftol": self.tol * 1e-3})
+            if best is None or res.fun < best.fun:
+                best = res
+        lam = np.clip(best.x, 0.0, None)
+        return lam / lam.sum(), int(best.nit)
+
+    def _free_source_outputs(self, data, rows_out, fit_params):
+        """Per source domain, a model fitted on its rows and the target
+        rows with every target label masked, evaluated on ``rows_out``:
+        the probability of each row's label (classification, floored at
+        1e-6; a domain whose rows hold one class predicts that class) or
+        the prediction (regression). Shape ``(len(rows_out), K)``."""
+        y_free = mask_target_labels(data.y, data.sample_domain, task=self._task())
+        X_out, sd_out, y_out = (data.X[rows_out], data.sample_domain[rows_out],
+                                data.y[rows_out])
+        cls = self._task() == "classification"
+        columns = []
+        for k in self.source_domains_:
+            seen = np.unique(data.y[data.labelled & (data.sample_domain == k)])
+            if cls and seen.size == 1:
+                columns.append(np.where(y_out == seen[0], 1.0, 1e-6))
+                continue
+            rows = self._rows_of(data, [k])
+            params = {name: np.asarray(v)[rows] for name, v in fit_params.items()}
+            est = domain_fit(clone(self.estimator), data.X[rows], y_free[rows],
+                             data.sample_domain[rows], task=self._task(), **params)
+            if cls:
+                P = domain_call(est, "predict_proba", X_out, sd_out)
+                at = {c: j for j, c in enumerate(est.classes_)}
+                col = np.array([at.get(c, -1) for c in y_out])
+                # a label the domain's model never saw has probability 0
+                p_y = np.where(col >= 0, P[np.arange(len(col)), np.maximum(col, 0)], 0.0)
+                columns.append(np.maximum(p_y, 1e-6))
+            else:
+                columns.append(np.asarray(domain_call(est, "predict", X_out, sd_out),
+                                          dtype=np.float64))
+        return np.column_stack(columns)
 
     def _rows_of(self, data, domains):
         return np.flatnonzero(np.isin(data.sample_domain, domains) | data.is_target)
