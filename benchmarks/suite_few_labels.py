@@ -439,7 +439,9 @@ def plot(rows, out_dir):
                                   if r["method"] == m and r["fraction"] == f]) for f in fr]
                 style = "-" if m not in BASELINES else "--"
                 width = 2.5 if m == "best_by_cv" else 1.2
-                ax.plot([100 * f for f in fr], means, style, marker="o", lw=width, label=m)
+                # eleven methods and ten default colours: auto gets its own
+                ax.plot([100 * f for f in fr], means, style, marker="o", lw=width, label=m,
+                        color="black" if m == "auto" else None)
             ax.set_xlabel("target rows labelled, %")
             ax.set_ylabel(f"target {metric_name(kind)}")
             ax.set_title(f"{family} ({kind}): mean over tasks and seeds")
@@ -457,6 +459,12 @@ def write_page(rows, out_dir, command, seconds, runs=None):
     """The results page; ``runs`` (text) says which runs an assembled page's
     CSVs came from, in place of the one command and its time."""
     out_dir = Path(out_dir)
+    if not any(r["method"] in BASELINES for r in rows):
+        # a run of some methods alone (--methods auto): its CSV joins a whole
+        # track's with --from-csv, and only then is there a page to write
+        print("no baseline among these rows: no page written; assemble it from this "
+              "CSV and a whole track's with --from-csv")
+        return None
     (out_dir / "img").mkdir(parents=True, exist_ok=True)
     paths = plot(rows, out_dir)
     text = ["# The few-labels track\n",

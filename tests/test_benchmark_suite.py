@@ -430,3 +430,13 @@ def test_few_labels_page_from_csvs_keeps_the_later_row_of_a_cell(tmp_path):
     rows = fl.read_csv(tmp_path / "out" / "few_labels_track.csv")
     assert [r["score"] for r in rows if r["method"] == "auto"] == [74.0]
     assert len(rows) == 5
+
+
+def test_few_labels_page_needs_the_baselines(tmp_path, capsys):
+    import suite_few_labels as fl
+
+    rows = [dict(task="a", family="f", kind="classification", fraction=0.05, n_labelled=7,
+                 seed=0, method="auto", score=70.0, cv_score=None, chosen="")]
+    assert fl.write_page(rows, tmp_path, "cmd", 1.0) is None
+    assert not (tmp_path / "few_labels_track.md").exists()
+    assert "assemble it" in capsys.readouterr().out
