@@ -41,8 +41,8 @@ labelled, and ``pooled`` (the sources alone), ``pooled_labelled`` (the
 sources and the labelled target rows), ``ms_distribution`` /
 ``ms_weighted`` (mixture weights from the target's inputs; the labelled
 target rows among the training rows) and ``ms_labelled_distribution`` /
-``ms_labelled_weighted`` (``weights="target_labels"``: the weights from
-the target's inputs and labels) are compared, in
+``ms_labelled_weighted`` (``weights="target_labels"``: the weights fitted
+to the labelled target rows) are compared, in
 ``suite_multisource_labelled.csv`` and ``suite_multisource_labelled.md``.
 
 The gradual part: two moons rotated in steps of 15 degrees
@@ -171,6 +171,19 @@ def run_task(task, problem, seed, methods, log=print, auto_families=("heart",)):
     return rows
 
 
+def chosen_tasks(data_home, families, tasks, log=print):
+    """The leave-one-domain-out tasks of ``families`` whose data is in
+    ``data_home`` (``tasks``: parts of their names to keep)."""
+    from suite_tasks import has_real_data
+
+    for family in families:
+        if not has_real_data(family, data_home):
+            log(f"no {family} data in {data_home}: its tasks are skipped")
+    return [t for t in multi_source_tasks([f for f in families
+                                           if has_real_data(f, data_home)])
+            if not tasks or any(part in t.name for part in tasks)]
+
+
 def run_labelled_task(task, problem, seed, fraction, log=print):
     """Rows of one task and seed with ``fraction`` of the target labelled:
     every method of ``LABELLED_METHODS``, scored on the scored target rows."""
@@ -232,11 +245,7 @@ def labelled_summary(rows):
 def run_labelled(data_home, out_dir, fraction, *, families=tuple(MULTI_SOURCE),
                  seeds=(0, 1, 2), tasks=None, log=print):
     """The labelled variant of the track; writes its CSV and page."""
-    from suite_tasks import has_real_data
-
-    chosen = [t for t in multi_source_tasks([f for f in families
-                                             if has_real_data(f, data_home)])
-              if not tasks or any(part in t.name for part in tasks)]
+    chosen = chosen_tasks(data_home, families, tasks, log)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -262,14 +271,7 @@ def write_labelled_page(rows, out_dir, command, seconds, fraction):
 
 def run_track(data_home, out_dir, *, families=tuple(MULTI_SOURCE), seeds=(0, 1, 2),
               tasks=None, methods=METHODS, auto_families=("heart",), log=print):
-    from suite_tasks import has_real_data
-
-    chosen = [t for t in multi_source_tasks([f for f in families
-                                             if has_real_data(f, data_home)])
-              if not tasks or any(part in t.name for part in tasks)]
-    for family in families:
-        if not has_real_data(family, data_home):
-            log(f"no {family} data in {data_home}: its tasks are skipped")
+    chosen = chosen_tasks(data_home, families, tasks, log)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
