@@ -62,3 +62,10 @@ def test_labelled_task_on_heart(shared_data):
     assert rows[0]["detail"] == f"{len(lab)} labelled" and len(lab) >= 5
     # the labelled rows are never scored
     assert not set(lab) & set(problem.eval_index)
+
+
+def test_page_needs_the_pooled_baseline(tmp_path, capsys):
+    rows = [_row("a", "auto", 70), _row("a", "best_single", 60)]
+    assert ms.write_page(rows, [], tmp_path, "cmd", 1.0) is None
+    assert not (tmp_path / "suite_multisource.md").exists()
+    assert "assemble it" in capsys.readouterr().out
