@@ -459,11 +459,7 @@ def write_page(rows, out_dir, command, seconds, runs=None):
     """The results page; ``runs`` (text) says which runs an assembled page's
     CSVs came from, in place of the one command and its time."""
     out_dir = Path(out_dir)
-    if not any(r["method"] in BASELINES for r in rows):
-        # a run of some methods alone (--methods auto): its CSV joins a whole
-        # track's with --from-csv, and only then is there a page to write
-        print("no baseline among these rows: no page written; assemble it from this "
-              "CSV and a whole track's with --from-csv")
+    if report.without_baselines(rows, BASELINES):
         return None
     (out_dir / "img").mkdir(parents=True, exist_ok=True)
     paths = plot(rows, out_dir)
@@ -485,8 +481,8 @@ def main(argv=None):
     p.add_argument("--auto", nargs="*", default=["heart", "wine"],
                    help="families on which AutoAdapter runs (slow on office, amazon)")
     p.add_argument("--from-csv", nargs="+", default=None,
-                   help="write the page from these CSVs (no fit; a row of a later CSV "
-                   "replaces the same task, fraction, seed and method of an earlier one); "
+                   help="write the page from these CSVs (no fit; each task, fraction, "
+                   "seed and method from the first CSV that has it); "
                    "a suite_auto.py CSV of a labelled run gives that fraction's auto cells")
     p.add_argument("--runs", default=None,
                    help="with --from-csv: the runs the CSVs came from, for the page")
@@ -494,10 +490,11 @@ def main(argv=None):
     command = "python benchmarks/suite_few_labels.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     if args.from_csv:
-        # each (task, fraction, seed, method) once: a later CSV's row replaces
-        # an earlier one's (a rerun of one method over a whole track)
+        # each (task, fraction, seed, method) once, the first CSV's that has
+        # it (as suite_multisource.py): reruns first, then the whole track
         rows = list({(r["task"], r["fraction"], r["seed"], r["method"]): r
-                     for path in args.from_csv for r in read_csv(path)}.values())
+                     for path in reversed(args.from_csv)
+                     for r in read_csv(path)}.values())
         write_csv(rows, Path(args.out_dir) / "few_labels_track.csv")
         command = ("python benchmarks/suite_few_labels.py --from-csv "
                    + " ".join(args.from_csv) + f" --out-dir {args.out_dir}")

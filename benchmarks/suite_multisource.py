@@ -422,11 +422,7 @@ def write_page(rows, gradual_rows, out_dir, command, seconds, runs=None):
     """The results page; ``runs`` (text) says which runs an assembled page's
     CSVs came from."""
     out_dir = Path(out_dir)
-    if not any(r["method"] == "pooled" for r in rows):
-        # a run of some methods alone (--methods auto): its CSV joins the whole
-        # track's with --from-csv, and only then is there a page to write
-        print("no pooled baseline among these rows: no page written; assemble it from "
-              "this CSV and the whole track's with --from-csv")
+    if report.without_baselines(rows, ("pooled",)):
         return None
     text = ["# The multi-source track\n",
             f"{report.produced(command, seconds, runs)} on {report.machine()}. "

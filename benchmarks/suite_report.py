@@ -40,6 +40,17 @@ def read_csv(path):
         return [{k: convert(k, v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
+def without_baselines(rows, baselines):
+    """True, and says so, when no row is one of ``baselines``: a run of some
+    methods alone (``--methods auto``) has no page of its own; its CSV joins
+    the whole track's with ``--from-csv``."""
+    if any(r["method"] in baselines for r in rows):
+        return False
+    print(f"no baseline ({', '.join(baselines)}) among these rows: no page written; "
+          "assemble it from this CSV and the whole track's with --from-csv")
+    return True
+
+
 def write_csv(rows, path, fields=CSV_FIELDS):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

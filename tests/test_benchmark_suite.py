@@ -412,7 +412,7 @@ def test_few_labels_page_reads_a_labelled_auto_track_csv(tmp_path):
                        fit_s=3.0, chosen="", status="ok")
 
 
-def test_few_labels_page_from_csvs_keeps_the_later_row_of_a_cell(tmp_path):
+def test_few_labels_page_from_csvs_keeps_the_first_row_of_a_cell(tmp_path):
     import suite_few_labels as fl
 
     def row(method, score, seed=0):
@@ -426,7 +426,8 @@ def test_few_labels_page_from_csvs_keeps_the_later_row_of_a_cell(tmp_path):
                                          ("pooled", 72), ("best_by_cv", 72),
                                          ("auto", 50))], first)
     fl.write_csv([row("auto", 74)], rerun)
-    fl.main(["--from-csv", str(first), str(rerun), "--out-dir", str(tmp_path / "out")])
+    # the first CSV that has a cell gives it: the rerun first, then the track
+    fl.main(["--from-csv", str(rerun), str(first), "--out-dir", str(tmp_path / "out")])
     rows = fl.read_csv(tmp_path / "out" / "few_labels_track.csv")
     assert [r["score"] for r in rows if r["method"] == "auto"] == [74.0]
     assert len(rows) == 5
