@@ -244,16 +244,10 @@ def labelled_summary(rows):
 
 def run_labelled(data_home, out_dir, fraction, *, families=tuple(MULTI_SOURCE),
                  seeds=(0, 1, 2), tasks=None, log=print):
-    """The labelled variant of the track; writes its CSV and page."""
-    chosen = chosen_tasks(data_home, families, tasks, log)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for task in chosen:
-        for seed in seeds:
-            rows += run_labelled_task(task, task.draw(data_home, seed), seed, fraction, log)
-            write_csv(rows, out_dir / "suite_multisource_labelled.csv")
-    return rows
+    """The labelled variant of the track; writes its CSV after each fit."""
+    return _each_task_and_seed(
+        data_home, Path(out_dir) / "suite_multisource_labelled.csv", families, seeds, tasks,
+        log, lambda task, problem, seed: run_labelled_task(task, problem, seed, fraction, log))
 
 
 def write_labelled_page(rows, out_dir, command, seconds, fraction):
@@ -271,15 +265,21 @@ def write_labelled_page(rows, out_dir, command, seconds, fraction):
 
 def run_track(data_home, out_dir, *, families=tuple(MULTI_SOURCE), seeds=(0, 1, 2),
               tasks=None, methods=METHODS, auto_families=("heart",), log=print):
-    chosen = chosen_tasks(data_home, families, tasks, log)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return _each_task_and_seed(
+        data_home, Path(out_dir) / "suite_multisource.csv", families, seeds, tasks, log,
+        lambda task, problem, seed: run_task(task, problem, seed, methods, log,
+                                             auto_families))
+
+
+def _each_task_and_seed(data_home, csv_path, families, seeds, tasks, log, run_one):
+    """``run_one(task, problem, seed)`` on every chosen task and seed, the
+    rows so far written to ``csv_path`` after each; returns the rows."""
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
     rows = []
-    for task in chosen:
+    for task in chosen_tasks(data_home, families, tasks, log):
         for seed in seeds:
-            rows += run_task(task, task.draw(data_home, seed), seed, methods, log,
-                             auto_families)
-            write_csv(rows, out_dir / "suite_multisource.csv")
+            rows += run_one(task, task.draw(data_home, seed), seed)
+            write_csv(rows, csv_path)
     return rows
 
 

@@ -69,3 +69,14 @@ def test_page_needs_the_pooled_baseline(tmp_path, capsys):
     assert ms.write_page(rows, [], tmp_path, "cmd", 1.0) is None
     assert not (tmp_path / "suite_multisource.md").exists()
     assert "assemble it" in capsys.readouterr().out
+
+
+def test_both_variants_write_their_csv_after_each_task(shared_data, tmp_path):
+    quiet = lambda m: None  # noqa: E731
+    rows = ms.run_labelled(shared_data, tmp_path / "l", 0.1, families=("heart",),
+                           seeds=(0,), tasks=["switzerland"], log=quiet)
+    assert ms.read_csv(tmp_path / "l" / "suite_multisource_labelled.csv") == rows
+    rows = ms.run_track(shared_data, tmp_path / "t", families=("heart",), seeds=(0,),
+                        tasks=["switzerland"], methods=("pooled",), log=quiet)
+    assert [r["method"] for r in rows][-1] == "pooled"
+    assert len(ms.read_csv(tmp_path / "t" / "suite_multisource.csv")) == len(rows)
